@@ -1,0 +1,24 @@
+import type { Writable } from "node:stream";
+
+/** What a CLI command may touch: its output streams, the environment and process signals. */
+export interface CliIo {
+  readonly stdout: Pick<Writable, "write">;
+  readonly stderr: Pick<Writable, "write">;
+  readonly env: NodeJS.ProcessEnv;
+  /**
+   * Where long-running commands (serve, simulator) listen for SIGTERM/SIGINT/SIGHUP.
+   * Defaults to `process`; tests pass an EventEmitter.
+   */
+  readonly signals?: Pick<NodeJS.EventEmitter, "on" | "off">;
+}
+
+/** One `drover` sub-command. `run` resolves with the process exit code. */
+export interface CliCommand {
+  /** Words that select the command, e.g. `["config", "check"]`. */
+  readonly words: readonly string[];
+  /** One line for the command list. */
+  readonly summary: string;
+  /** Full `--help` text (usage line, options, examples). */
+  readonly help: string;
+  run(args: readonly string[], io: CliIo): Promise<number>;
+}

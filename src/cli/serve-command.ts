@@ -1,0 +1,93 @@
+import { createServer } from "node:http";
+import { createApp } from "../app.js";
+import {
+  ConfigHolder,
+  loadConfig,
+  readProcessSettings,
+  watchConfigFile,
+  type LoadedConfig,
+} from "../config/index.js";
+import { closeServerGracefully, listen } from "../http/index.js";
+import { createLogger, SecretScrubber } from "../log/index.js";
+import type { CliCommand, CliIo } from "./cli-command.js";
+import { parseCliArgs, parsePortFlag } from "./parse-cli-args.js";
+
+const HELP = `Usage: drover serve [--config FILE] [--port N] [--host H]
+
+Runs the drover daemon: webhook endpoints, admin API, deployment engine.
+
+Options:
+  --config FILE   mapping file (default: $DROVER_CONFIG or config/drover.yml)
+  --port N        listen port (default: $DROVER_PORT, then server.port, then 8090)
+  --host H        listen address (default: $DROVER_HOST, then server.host, then 0.0.0.0)
+  -h, --help      show this help
+
+Signals: SIGHUP reloads the config; SIGTERM/SIGINT stop gracefully.
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 78 invalid config.`;
+
+export const EXIT_CONFIG = 78;
+
+/** `drover serve`: loads the config, listens, reloads on change/SIGHUP, drains on SIGTERM. */
+export const serveCommand: CliCommand = {
+  words: ["serve"],
+  summary: "run the daemon",
+  help: HELP,
+  async run(args: readonly string[], io: CliIo): Promise<number> {
+    const { values } = parseCliArgs(args, {
+      config: { type: "string" },
+      port: { type: "string" },
+      host: { type: "string" },
+    });
+    if (values.help === true) {
+      io.stdout.write(`${HELP}\n`);
+      return 0;
+    }
+    const portFlag = parsePortFlag(values.port, "--port");
+    const settings = readProcessSettings(io.env);
+    const file = values.config ?? settings.DROVER_CONFIG;
+
+    const scrubber = new SecretScrubber();
+    const logger = createLogger({
+      level: settings.LOG_LEVEL,
+      scrubber,
+      destination: io.stdout,
+    });
+    const load = (): LoadedConfig => loadConfig({ file, env: io.env });
+    const initial = load();
+    scrubber.setSecrets(initial.secrets);
+    const configHolder = new ConfigHolder({ initial, load, logger });
+    configHolder.subscribe((next) => scrubber.addSecrets(next.secrets));
+
+    let draining = false;
+    const app = createApp({ configHolder, logger, isDraining: () => draining });
+    const server = createServer(app.http);
+    const { server: serverConfig } = initial.config;
+    const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;
+    const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
+    logger.info({ host, port, configHash: initial.hash }, "listening");
+    const stopWatching = watchConfigFile(file, () => configHolder.reload("file"));
+
+    const signals = io.signals ?? process;
+    return await new Promise<number>((resolve) => {
+      const onHup = (): void => {
+        configHolder.reload("signal");
+      };
+      const onStop = (signal: string): void => {
+        if (draining) return;
+        draining = true;
+        logger.info({ signal }, "shutting down");
+        signals.off("SIGHUP", onHup);
+        stopWatching();
+        void (async () => {
+          const inTime = await closeServerGracefully(server, serverConfig.shutdownGrace);
+          await app.close();
+          logger.info({ inTime }, "stopped");
+          resolve(0);
+        })();
+      };
+      signals.on("SIGHUP", onHup);
+      signals.on("SIGTERM", () => onStop("SIGTERM"));
+      signals.on("SIGINT", () => onStop("SIGINT"));
+    });
+  },
+};

@@ -1,0 +1,25 @@
+export {
+  loadConfig,
+  MAX_CONFIG_BYTES,
+  type Config,
+  type LoadedConfig,
+  type LoadConfigOptions,
+} from "./load-config.js";
+export {
+  ConfigHolder,
+  type ConfigHolderOptions,
+  type ConfigListener,
+  type ConfigStatus,
+  type ReloadResult,
+  type ReloadTrigger,
+} from "./config-holder.js";
+export { watchConfigFile, DEFAULT_RELOAD_DEBOUNCE_MS } from "./watch-config-file.js";
+export { envSchema, readProcessSettings, type ProcessSettings } from "./env-schema.js";
+export { parseByteSize, parseDurationMs } from "./parse-units.js";
+export type {
+  EnvironmentConfig,
+  MappingConfig,
+  MappingRule,
+  RuleTarget,
+  TagPolicy,
+} from "./mapping-schema.js";

@@ -1,0 +1,43 @@
+import { AppError } from "./app-error.js";
+
+/** 404 for a route that does not exist. */
+export class RouteNotFoundError extends AppError {
+  readonly code = "ERR_ROUTE_NOT_FOUND";
+  override readonly status = 404;
+}
+
+/** 400: the body is not valid JSON (or otherwise unreadable). */
+export class MalformedBodyError extends AppError {
+  readonly code = "ERR_PAYLOAD_MALFORMED";
+  override readonly status = 400;
+}
+
+/** 413: the body is larger than the configured limit. */
+export class PayloadTooLargeError extends AppError {
+  readonly code = "ERR_PAYLOAD_TOO_LARGE";
+  override readonly status = 413;
+}
+
+/** 415: the request's Content-Type is not one the endpoint accepts. */
+export class UnsupportedMediaTypeError extends AppError {
+  readonly code = "ERR_CONTENT_TYPE";
+  override readonly status = 415;
+}
+
+/** 422: well-formed JSON that does not describe what the endpoint expects. */
+export class PayloadInvalidError extends AppError {
+  readonly code = "ERR_PAYLOAD_INVALID";
+  override readonly status = 422;
+}
+
+/** 401: missing or wrong credentials. */
+export class AuthError extends AppError {
+  readonly code = "ERR_AUTH";
+  override readonly status = 401;
+}
+
+/** 503: the service is shutting down or not ready. */
+export class UnavailableError extends AppError {
+  readonly code = "ERR_UNAVAILABLE";
+  override readonly status = 503;
+}

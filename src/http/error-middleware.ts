@@ -1,0 +1,73 @@
+import type { NextFunction, Request, Response } from "express";
+import type { Logger } from "pino";
+import {
+  AppError,
+  MalformedBodyError,
+  PayloadTooLargeError,
+  RouteNotFoundError,
+  UnsupportedMediaTypeError,
+} from "../errors/index.js";
+
+/** A client error raised by express/body-parser (they carry `type`, `status`, `expose`). */
+interface HttpLibraryError {
+  readonly type?: unknown;
+  readonly status?: unknown;
+  readonly expose?: unknown;
+}
+
+class BadRequestError extends AppError {
+  readonly code = "ERR_BAD_REQUEST";
+  override readonly status = 400;
+}
+
+/** Maps errors thrown by express and body-parser to our typed errors; undefined if unknown. */
+export function toAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) return error;
+  if (error === null || typeof error !== "object") return undefined;
+  const lib = error as HttpLibraryError;
+  switch (lib.type) {
+    case "entity.too.large":
+      return new PayloadTooLargeError("request body is larger than the limit");
+    case "entity.parse.failed":
+      return new MalformedBodyError("request body is not valid JSON");
+    case "encoding.unsupported":
+    case "charset.unsupported":
+      return new UnsupportedMediaTypeError("unsupported content encoding or charset");
+    default:
+      break;
+  }
+  if (lib.expose === true && typeof lib.status === "number" && lib.status >= 400 && lib.status < 500) {
+    return new BadRequestError("bad request");
+  }
+  return undefined;
+}
+
+/** JSON 404 for every route nobody handled. */
+export function notFound(req: Request, _res: Response, next: NextFunction): void {
+  next(new RouteNotFoundError(`no route for ${req.method} on this path`));
+}
+
+/**
+ * The one HTTP error mapper: an AppError (or a known library error) gives its status and
+ * `{ error: { code, message } }`; anything else is a bug: 500 with a generic message, and the
+ * details only in the log.
+ */
+export function createErrorMiddleware(logger: Logger) {
+  return function errorMiddleware(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+    const log = (req.log as Logger | undefined) ?? logger;
+    const known = toAppError(error);
+    if (res.headersSent) {
+      log.error({ err: error }, "error after the response started");
+      res.destroy();
+      return;
+    }
+    if (known === undefined) {
+      log.error({ err: error }, "unhandled error");
+      res.status(500).json({ error: { code: "ERR_INTERNAL", message: "internal error" } });
+      return;
+    }
+    if (known.status >= 500) log.error({ err: known }, "request failed");
+    else log.warn({ code: known.code }, "request rejected");
+    res.status(known.status).json({ error: { code: known.code, message: known.message, ...known.details } });
+  };
+}

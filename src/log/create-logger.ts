@@ -1,0 +1,50 @@
+import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
+import { SecretScrubber } from "./secret-scrubber.js";
+
+export type { Logger } from "pino";
+
+/** Header and field paths that are always censored (second line of defence; fixed in code). */
+export const REDACT_PATHS: readonly string[] = [
+  "req.headers.authorization",
+  "req.headers.cookie",
+  "req.headers['x-hub-signature-256']",
+  "req.headers['x-registry-token']",
+  "headers.authorization",
+  "*.authorization",
+  "*.secretKey",
+  "*.accessKey",
+  "*.password",
+  "*.token",
+  "*.bearer",
+  "*.jwtSecret",
+  "*.secret",
+  "*.webhookSecret",
+];
+
+export interface CreateLoggerOptions {
+  readonly level?: LevelWithSilent;
+  /** Where JSON lines go; stdout when omitted. */
+  readonly destination?: DestinationStream;
+  /** Known secret values are scrubbed from every line. A new scrubber is made when omitted. */
+  readonly scrubber?: SecretScrubber;
+  /** Bindings on the root logger (e.g. `{ name: "drover" }`). */
+  readonly base?: Record<string, unknown>;
+}
+
+/**
+ * The one root logger of a process: JSON lines, ISO timestamps, redaction paths, error
+ * serializer, and the secret scrubber applied to every serialized line.
+ */
+export function createLogger(options: CreateLoggerOptions = {}): Logger {
+  const scrubber = options.scrubber ?? new SecretScrubber();
+  const pinoOptions = {
+    level: options.level ?? "info",
+    base: options.base ?? { name: "drover" },
+    timestamp: pino.stdTimeFunctions.isoTime,
+    redact: { paths: [...REDACT_PATHS], censor: "[Redacted]" },
+    serializers: { err: pino.stdSerializers.err },
+    formatters: { level: (label: string) => ({ level: label }) },
+    hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
+  };
+  return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
+}

@@ -1,0 +1,70 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { serveCommand } from "../../src/cli/serve-command.js";
+import { UsageError } from "../../src/errors/index.js";
+import { createTestIo } from "../helpers/cli-io.js";
+
+const yaml = (tag: string): string =>
+  `environments:\n  demo: { simulator: default }\nrules:\n  - image: shop/web\n    tags: { exact: ${tag} }\n    targets: [{ environment: demo, stack: shop, service: web }]\n`;
+
+function tempConfig(content: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "drover-serve-")), "drover.yml");
+  writeFileSync(file, content);
+  return file;
+}
+
+describe("serveCommand", () => {
+  it("listens, answers /healthz, reloads on SIGHUP and stops with 0 on SIGTERM", async () => {
+    const file = tempConfig(yaml("v1"));
+    const io = createTestIo({ LOG_LEVEL: "info" });
+
+    const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
+    const listening = await io.waitForLog("listening");
+    const base = `http://127.0.0.1:${String(listening["port"])}`;
+    const health = await fetch(`${base}/healthz`);
+    writeFileSync(file, yaml("v2"));
+    io.signals.emit("SIGHUP");
+    const ready = (await (await fetch(`${base}/readyz`)).json()) as { config: { reloads: number } };
+    io.signals.emit("SIGTERM");
+    const code = await running;
+
+    expect(health.status).toBe(200);
+    expect(ready.config.reloads).toBe(1);
+    expect(code).toBe(0);
+    expect(io.out()).toContain('"msg":"stopped"');
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+  });
+
+  it("keeps serving on the old config when a reloaded file is invalid", async () => {
+    const file = tempConfig(yaml("v1"));
+    const io = createTestIo();
+
+    const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
+    const listening = await io.waitForLog("listening");
+    writeFileSync(file, "environments: [oops\n");
+    io.signals.emit("SIGHUP");
+    const res = await fetch(`http://127.0.0.1:${String(listening["port"])}/readyz`);
+    const body = (await res.json()) as { config: { rejectedReloads: number; reloads: number } };
+    io.signals.emit("SIGINT");
+
+    expect(res.status).toBe(200);
+    expect(body.config).toMatchObject({ rejectedReloads: 1, reloads: 0 });
+    expect(await running).toBe(0);
+  });
+
+  it("throws a UsageError on unknown flags and bad ports", async () => {
+    const io = createTestIo();
+
+    await expect(serveCommand.run(["--bogus"], io)).rejects.toBeInstanceOf(UsageError);
+    await expect(serveCommand.run(["--port", "http"], io)).rejects.toBeInstanceOf(UsageError);
+  });
+
+  it("prints help with --help", async () => {
+    const io = createTestIo();
+
+    expect(await serveCommand.run(["--help"], io)).toBe(0);
+    expect(io.out()).toMatch(/^Usage: drover serve/);
+  });
+});
