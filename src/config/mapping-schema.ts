@@ -35,10 +35,20 @@ const name = (what: string) =>
 
 const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
+const batchSize = z.number().int().min(1).max(100);
+const intervalMillis = z.number().int().min(0).max(3_600_000);
+
 const strategySchema = z.strictObject({
-  batchSize: z.number().int().min(1).max(100).default(1),
-  intervalMillis: z.number().int().min(0).max(3_600_000).default(2_000),
+  batchSize: batchSize.default(1),
+  intervalMillis: intervalMillis.default(2_000),
   startFirst: z.boolean().default(false),
+});
+
+/** Per-target overrides: every key optional and without a default, so unset keys inherit `defaults`. */
+const strategyOverrideSchema = z.strictObject({
+  batchSize: batchSize.optional(),
+  intervalMillis: intervalMillis.optional(),
+  startFirst: z.boolean().optional(),
 });
 
 const httpProbeSchema = z.strictObject({
@@ -51,6 +61,12 @@ const httpProbeSchema = z.strictObject({
 const verifySchema = z.strictObject({
   soak: durationMs.default(15_000),
   timeout: durationMs.default(300_000),
+  http: httpProbeSchema.optional(),
+});
+
+const verifyOverrideSchema = z.strictObject({
+  soak: durationMs.optional(),
+  timeout: durationMs.optional(),
   http: httpProbeSchema.optional(),
 });
 
@@ -116,9 +132,9 @@ const targetSchema = z.strictObject({
   stack: z.string().min(1),
   service: z.string().min(1),
   sidekick: z.string().min(1).optional(),
-  strategy: strategySchema.partial().optional(),
+  strategy: strategyOverrideSchema.optional(),
   upgradeTimeout: durationMs.optional(),
-  verify: verifySchema.partial().optional(),
+  verify: verifyOverrideSchema.optional(),
   onFailure: onFailureSchema.optional(),
 });
 
@@ -141,6 +157,14 @@ const sourcesSchema = z.strictObject({
       issuer: z.string().min(1).optional(),
     })
     .optional(),
+  /** Harbor: the policy's Auth Header value (`<token>` or `Bearer <token>`). */
+  harbor: z.strictObject({ token: z.string().min(16, "token must be at least 16 characters") }).optional(),
+  /** Quay: the secret path segment of `/hooks/quay/<token>`. */
+  quay: z.strictObject({ token: z.string().min(16, "token must be at least 16 characters") }).optional(),
+  /** GHCR (GitHub package webhooks): the webhook secret behind `X-Hub-Signature-256`. */
+  ghcr: z
+    .strictObject({ webhookSecret: z.string().min(16, "webhookSecret must be at least 16 characters") })
+    .optional(),
 });
 
 const serverSchema = z.strictObject({
@@ -149,6 +173,13 @@ const serverSchema = z.strictObject({
   bodyLimit: byteSize.default(1_048_576),
   trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
   shutdownGrace: durationMs.default(10_000),
+  /** Per-client-IP limit on `/hooks/*`: at most `max` requests per `window`. */
+  rateLimit: z
+    .strictObject({
+      window: durationMs.default(60_000),
+      max: z.number().int().min(1).max(1_000_000).default(600),
+    })
+    .default({ window: 60_000, max: 600 }),
 });
 
 const storageSchema = z.strictObject({

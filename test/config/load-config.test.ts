@@ -221,3 +221,14 @@ describe("loadConfig", () => {
     expect(loadConfig({ file: root("example.yml"), env }).config.rules[0]?.targets).toHaveLength(2);
   });
 });
+
+describe("loadConfig target overrides", () => {
+  it("keeps unset override keys undefined so they inherit the defaults", () => {
+    const text = `environments:\n  demo: { simulator: default }\ndefaults:\n  strategy: { intervalMillis: 9000, startFirst: true }\n  verify: { timeout: 2m }\nrules:\n  - image: shop/web\n    tags: { exact: latest }\n    targets:\n      - { environment: demo, stack: shop, service: web, strategy: { batchSize: 2 }, verify: { soak: 30s } }\n`;
+
+    const target = loadConfig({ file: "o.yml", env: {}, readFile: () => text }).config.rules[0]?.targets[0];
+
+    expect(target?.strategy).toEqual({ batchSize: 2 });
+    expect(target?.verify).toEqual({ soak: 30_000 });
+  });
+});

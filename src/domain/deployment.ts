@@ -1,0 +1,120 @@
+/** Every state of a deployment (product spec §3). */
+export const DEPLOYMENT_STATES = [
+  "queued",
+  "superseded",
+  "skipped",
+  "preparing",
+  "upgrading",
+  "verifying",
+  "finishing",
+  "succeeded",
+  "rolling-back",
+  "rolled-back",
+  "failed",
+  "canceled",
+] as const;
+
+export type DeploymentState = (typeof DEPLOYMENT_STATES)[number];
+
+/** States a deployment never leaves. */
+export const TERMINAL_STATES: ReadonlySet<DeploymentState> = new Set([
+  "superseded",
+  "skipped",
+  "succeeded",
+  "rolled-back",
+  "failed",
+  "canceled",
+]);
+
+export function isTerminal(state: DeploymentState): boolean {
+  return TERMINAL_STATES.has(state);
+}
+
+/** Where a deployment goes: a Rancher service, or one named sidekick (secondary launch config) of it. */
+export interface DeployTarget {
+  readonly environment: string;
+  readonly stack: string;
+  readonly service: string;
+  readonly sidekick?: string;
+}
+
+/**
+ * The serialisation key of a target: `environment/stack/service`, lower-cased (Rancher names are
+ * case-insensitive). A sidekick shares its service's key: one upgrade per service at a time.
+ */
+export function targetKey(target: DeployTarget): string {
+  return `${target.environment}/${target.stack}/${target.service}`.toLowerCase();
+}
+
+/** Per-target settings, resolved from defaults and the target's overrides when the deployment is created. */
+export interface DeploySettings {
+  readonly strategy: {
+    readonly batchSize: number;
+    readonly intervalMillis: number;
+    readonly startFirst: boolean;
+  };
+  readonly upgradeTimeoutMs: number;
+  readonly verify: {
+    readonly soakMs: number;
+    readonly timeoutMs: number;
+    readonly http?: {
+      readonly url: string;
+      readonly expectStatus: number;
+      readonly bodyContains?: string;
+      readonly timeoutMs: number;
+    };
+  };
+  readonly onFailure: "rollback" | "leave";
+  readonly onUpgradedLeftover: "finish" | "rollback";
+}
+
+/** A machine-readable reason attached to a terminal or failing deployment. */
+export interface DeploymentError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** One persisted deployment: one image to one target. */
+export interface Deployment {
+  readonly id: string;
+  readonly target: DeployTarget;
+  readonly targetKey: string;
+  /** Normalised image name without tag: `registry.example.com/shop/frontend`, `docker.io/library/nginx`. */
+  readonly image: string;
+  readonly tag: string;
+  readonly digest?: string;
+  readonly state: DeploymentState;
+  readonly source: string;
+  readonly deliveryId?: string;
+  readonly reqId?: string;
+  readonly settings: DeploySettings;
+  /** Image (`name:tag`) the target ran before this deployment, recorded at `preparing`. */
+  readonly previousImage?: string;
+  /** Rancher ids resolved at `preparing`. */
+  readonly projectId?: string;
+  readonly serviceId?: string;
+  /** The Rancher action about to be POSTed, written before the POST (crash safety, spec §3.1). */
+  readonly pendingAction?: string;
+  readonly error?: DeploymentError;
+  /** Id of the deployment that replaced this queued one. */
+  readonly supersededBy?: string;
+  /** Id of the deployment this one retries or rolls back from. */
+  readonly parentId?: string;
+  readonly createdAt: string;
+  readonly updatedAt: string;
+  readonly startedAt?: string;
+  readonly finishedAt?: string;
+}
+
+/** One entry of a deployment's event log. */
+export interface DeploymentEvent {
+  readonly seq: number;
+  readonly deploymentId: string;
+  readonly at: string;
+  /** State after the event. */
+  readonly state: DeploymentState;
+  /** `transition` (state changed), `action` (a Rancher action intent or acceptance), `note` (anything else). */
+  readonly kind: "transition" | "action" | "note";
+  readonly detail: string;
+  readonly data?: Readonly<Record<string, unknown>>;
+}

@@ -1,0 +1,13 @@
+export type { ImagePush, PushSource } from "./image-push.js";
+export {
+  DEPLOYMENT_STATES,
+  TERMINAL_STATES,
+  isTerminal,
+  targetKey,
+  type Deployment,
+  type DeploymentError,
+  type DeploymentEvent,
+  type DeploymentState,
+  type DeploySettings,
+  type DeployTarget,
+} from "./deployment.js";

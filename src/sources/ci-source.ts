@@ -1,0 +1,78 @@
+import { z } from "zod";
+import type { ImagePush } from "../domain/index.js";
+import { splitImageName } from "./image-reference.js";
+import { digestText, invalidPayload, parsePayload, tagText } from "./parse-payload.js";
+import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import { WebhookAuthError } from "./source-errors.js";
+import { createCiTokenVerifier, type CiTokenKey } from "./verify-ci-token.js";
+import { readBearerToken } from "./verify-secret.js";
+
+/** Settings of the CI source (`sources.ci`); the caller reads `jwtPublicKeyFile` and passes its text. */
+export interface CiSourceOptions {
+  readonly key: CiTokenKey;
+  readonly audience?: string;
+  readonly issuer?: string;
+}
+
+const ciPushSchema = z.strictObject({
+  image: z.string().min(1).max(255),
+  tag: tagText,
+  digest: digestText.optional(),
+});
+
+/**
+ * CI callers (Travis, CircleCI, GitHub Actions, GitLab CI, curl; webhooks.md §7, product spec §1):
+ * `POST /hooks/ci` with `Authorization: Bearer <JWT>`.
+ *
+ * - Auth: a JWT signed HS256 with `sources.ci.jwtSecret`, or RS256/ES256 verified with the public
+ *   key from `sources.ci.jwtPublicKeyFile`; the algorithm is pinned by the key (`none` and
+ *   HS256-with-the-public-key are refused). `exp` and `jti` are required, `nbf` is honoured (with 30 s
+ *   of tolerated clock skew), `aud`/`iss` are checked when configured. Each `jti`
+ *   is claimed through `context.claimTokenId`: a token works for one request only (a replay is a
+ *   401, even when the first request's body was then refused). The `scope` claim
+ *   (`{ images?, targets? }`) is returned as `VerifiedCaller.scope`, `sub` as the subject.
+ * - Body (strict: unknown fields are a 422): `{ "image": "registry.example.com/shop/frontend",
+ *   "tag": "1.4.2-22-7e56158", "digest"?: "sha256:…" }`. The image is split like Docker does (a
+ *   first component with `.`/`:` or `localhost` is the registry host) and must be lower-case,
+ *   without tag or digest. The push's delivery id is the token's `jti`, its pusher the `sub`.
+ *
+ * Fixture: `test/fixtures/payloads/ci/push.json`.
+ */
+export function createCiSource(options: CiSourceOptions): Source {
+  const verifyToken = createCiTokenVerifier(options);
+  const tokenIds = new WeakMap<VerifiedCaller, string>();
+  return {
+    name: "ci",
+    contentTypes: ["application/json"],
+    verify(request: WebhookRequest, context: SourceContext): VerifiedCaller {
+      const claims = verifyToken(readBearerToken(request.headers), context.now());
+      if (!context.claimTokenId(claims.jti, claims.expiresAt)) {
+        throw new WebhookAuthError(
+          "replayed",
+          "this token was already used (each CI token is good for one request)",
+        );
+      }
+      const caller: VerifiedCaller = {
+        ...(claims.subject === undefined ? {} : { subject: claims.subject }),
+        ...(claims.scope === undefined ? {} : { scope: claims.scope }),
+      };
+      tokenIds.set(caller, claims.jti);
+      return caller;
+    },
+    parse(json: unknown, _request: WebhookRequest, caller: VerifiedCaller): ParsedDelivery {
+      const body = parsePayload(ciPushSchema, json, "CI push");
+      const name = splitImageName(body.image);
+      if (!name.ok) throw invalidPayload("CI push", `image: ${name.problem}`);
+      const jti = tokenIds.get(caller);
+      const push: ImagePush = {
+        ...name.value,
+        tag: body.tag,
+        source: "ci",
+        ...(body.digest === undefined ? {} : { digest: body.digest }),
+        ...(jti === undefined ? {} : { deliveryId: jti }),
+        ...(caller.subject === undefined ? {} : { pusher: caller.subject }),
+      };
+      return { pushes: [push] };
+    },
+  };
+}

@@ -1,0 +1,24 @@
+/**
+ * The durable record of deployments, their event logs, webhook deliveries and CI token ids.
+ * Open it with {@link openStore}; everything else is the {@link DeploymentStore} interface.
+ * @module
+ */
+export { openStore, type OpenStoreOptions } from "./open-store.js";
+export type {
+  DeliveryKey,
+  DeploymentPage,
+  DeploymentPatch,
+  DeploymentStore,
+  ListDeploymentsQuery,
+  NewDeployment,
+  RecordDeliveryResult,
+  TransitionInput,
+} from "./deployment-store.js";
+export { MAX_LIST_LIMIT } from "./build-list-query.js";
+export {
+  DeploymentNotFoundError,
+  InvalidCursorError,
+  StoreConflictError,
+  StoreOpenError,
+  type StoreConflictOptions,
+} from "./store-errors.js";

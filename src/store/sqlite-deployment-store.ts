@@ -1,0 +1,271 @@
+import type { Database, Statement, Transaction } from "better-sqlite3";
+import type { Deployment, DeploymentEvent, DeploymentState } from "../domain/index.js";
+import { isTerminal } from "../domain/index.js";
+import { DEPLOYMENT_ID_PREFIX, buildListQuery, encodeCursor } from "./build-list-query.js";
+import { createIdGenerator, type IdGenerator } from "./create-id-generator.js";
+import {
+  newDeploymentToRow,
+  patchToParams,
+  rowToDeployment,
+  rowToEvent,
+  type DeploymentRow,
+} from "./deployment-rows.js";
+import type {
+  DeliveryKey,
+  DeploymentPage,
+  DeploymentPatch,
+  DeploymentStore,
+  ListDeploymentsQuery,
+  NewDeployment,
+  RecordDeliveryResult,
+  TransitionInput,
+} from "./deployment-store.js";
+import { openDatabase } from "./open-database.js";
+import { DeploymentNotFoundError, StoreConflictError } from "./store-errors.js";
+import { prepareStoreStatements, type NewEvent } from "./store-statements.js";
+
+/** Options of {@link SqliteDeploymentStore}. */
+export interface SqliteDeploymentStoreOptions {
+  /** Clock in epoch milliseconds (ids, `createdAt`, windows, token expiry). Default `Date.now`. */
+  readonly now?: () => number;
+  /** Schema migrations to apply (tests only). */
+  readonly migrations?: readonly string[];
+}
+
+/**
+ * `DeploymentStore` on SQLite (better-sqlite3, synchronous): WAL mode, statements prepared once,
+ * every write in one IMMEDIATE transaction. One process owns the file; other connections may read.
+ */
+export class SqliteDeploymentStore implements DeploymentStore {
+  readonly #db: Database;
+  readonly #now: () => number;
+  readonly #nextId: IdGenerator;
+  readonly #sql: ReturnType<typeof prepareStoreStatements>;
+  readonly #listStatements = new Map<string, Statement<[Record<string, string | number>], DeploymentRow>>();
+  readonly #recordDelivery: Transaction<
+    (key: DeliveryKey, inputs: readonly NewDeployment[]) => RecordDeliveryResult
+  >;
+  readonly #create: Transaction<(input: NewDeployment) => Deployment>;
+  readonly #transition: Transaction<(input: TransitionInput) => Deployment>;
+  readonly #annotate: Transaction<
+    (id: string, event: Omit<NewEvent, "at" | "state">, patch?: DeploymentPatch) => Deployment
+  >;
+  readonly #claimTokenId: Transaction<(jti: string, expiresAt: string) => boolean>;
+
+  /**
+   * Opens or creates the database file (its directory must exist; `openStore` creates it).
+   * @throws {StoreOpenError} see `openDatabase`.
+   */
+  constructor(path: string, options: SqliteDeploymentStoreOptions = {}) {
+    this.#db = openDatabase(path, options.migrations);
+    this.#now = options.now ?? Date.now;
+    this.#sql = prepareStoreStatements(this.#db);
+    this.#nextId = createIdGenerator(DEPLOYMENT_ID_PREFIX, this.#sql.maxId.get()?.id ?? undefined);
+    this.#recordDelivery = this.#db.transaction((key, inputs) => this.#doRecordDelivery(key, inputs));
+    this.#create = this.#db.transaction((input) => this.#insert(input, this.#now()));
+    this.#transition = this.#db.transaction((input) => this.#doTransition(input));
+    this.#annotate = this.#db.transaction((id, event, patch) => this.#doAnnotate(id, event, patch));
+    this.#claimTokenId = this.#db.transaction((jti, expiresAt) => this.#doClaimTokenId(jti, expiresAt));
+  }
+
+  recordDelivery(key: DeliveryKey, deployments: readonly NewDeployment[]): RecordDeliveryResult {
+    return this.#recordDelivery.immediate(key, deployments);
+  }
+
+  create(deployment: NewDeployment): Deployment {
+    return this.#create.immediate(deployment);
+  }
+
+  get(id: string): Deployment | undefined {
+    const row = this.#sql.get.get(id);
+    return row === undefined ? undefined : rowToDeployment(row);
+  }
+
+  events(id: string): readonly DeploymentEvent[] {
+    return this.#sql.events.all(id).map(rowToEvent);
+  }
+
+  list(query: ListDeploymentsQuery): DeploymentPage {
+    const { sql, params, limit } = buildListQuery(query);
+    let statement = this.#listStatements.get(sql);
+    if (statement === undefined) {
+      statement = this.#db.prepare(sql);
+      this.#listStatements.set(sql, statement);
+    }
+    const rows = statement.all(params);
+    const items = rows.slice(0, limit).map(rowToDeployment);
+    const last = items.at(-1);
+    return rows.length > limit && last !== undefined
+      ? { items, nextCursor: encodeCursor(last.id) }
+      : { items };
+  }
+
+  listActive(): readonly Deployment[] {
+    return this.#sql.listActive.all().map(rowToDeployment);
+  }
+
+  transition(input: TransitionInput): Deployment {
+    return this.#transition.immediate(input);
+  }
+
+  annotate(
+    id: string,
+    kind: "action" | "note",
+    detail: string,
+    patch?: DeploymentPatch,
+    data?: Readonly<Record<string, unknown>>,
+  ): Deployment {
+    const event = { deployment_id: id, kind, detail, data: data === undefined ? null : JSON.stringify(data) };
+    return this.#annotate.immediate(id, event, patch);
+  }
+
+  successfulImages(targetKey: string, limit: number): readonly string[] {
+    const images = new Set<string>();
+    if (limit < 1) return [];
+    // Newest first, each deployment's image and then the one it replaced: the target's history.
+    for (const row of this.#sql.succeeded.iterate(targetKey.toLowerCase())) {
+      for (const image of [`${row.image}:${row.tag}`, row.previous_image]) {
+        if (image !== null) images.add(image);
+        if (images.size >= limit) return [...images];
+      }
+    }
+    return [...images];
+  }
+
+  claimTokenId(jti: string, expiresAt: string): boolean {
+    return this.#claimTokenId.immediate(jti, expiresAt);
+  }
+
+  isHealthy(): boolean {
+    if (!this.#db.open) return false;
+    try {
+      this.#sql.ping.get();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  close(): void {
+    if (!this.#db.open) return;
+    try {
+      this.#db.pragma("optimize");
+    } catch {
+      // Best effort: refreshing planner statistics must never keep the database open.
+    }
+    this.#db.close();
+  }
+
+  #doRecordDelivery(key: DeliveryKey, inputs: readonly NewDeployment[]): RecordDeliveryResult {
+    const nowMs = this.#now();
+    const original = this.#findDelivery(key, nowMs);
+    if (original !== undefined) {
+      return {
+        duplicate: true,
+        deployments: this.#sql.deliveryDeployments.all(original).map(rowToDeployment),
+      };
+    }
+    const deliveryId = key.deliveryId === "" ? null : (key.deliveryId ?? null);
+    const delivery = this.#sql.insertDelivery.run(key.source, deliveryId, key.fingerprint, iso(nowMs));
+    const deployments = inputs.map((input, position) => {
+      const deployment = this.#insert(input, nowMs);
+      this.#sql.linkDelivery.run(delivery.lastInsertRowid, position, deployment.id);
+      return deployment;
+    });
+    return { duplicate: false, deployments };
+  }
+
+  /**
+   * A delivery id is authoritative: the same id is a redelivery forever, and a new id is a new
+   * event even if the fingerprint matches (a mutable tag pushed again). Only a delivery without
+   * an id falls back to the fingerprint, matched within the window against every earlier delivery
+   * from the source, with or without an id. See docs/adr/0003-store.md.
+   */
+  #findDelivery(key: DeliveryKey, nowMs: number): number | undefined {
+    if (key.deliveryId !== undefined && key.deliveryId !== "") {
+      return this.#sql.deliveryById.get(key.source, key.deliveryId)?.id;
+    }
+    if (!(key.windowMs > 0)) return undefined;
+    const since = Number.isFinite(key.windowMs) ? iso(nowMs - key.windowMs) : "";
+    return this.#sql.deliveryByFingerprint.get(key.source, key.fingerprint, since)?.id;
+  }
+
+  #insert(input: NewDeployment, nowMs: number): Deployment {
+    const row = newDeploymentToRow(input, this.#nextId(nowMs), iso(nowMs));
+    this.#sql.insert.run(row);
+    this.#appendEvent({
+      deployment_id: row.id,
+      at: row.created_at,
+      state: "queued",
+      kind: "transition",
+      detail: "queued",
+      data: null,
+    });
+    return rowToDeployment(row);
+  }
+
+  #doTransition(input: TransitionInput): Deployment {
+    const now = iso(this.#now());
+    const from: readonly DeploymentState[] = typeof input.from === "string" ? [input.from] : input.from;
+    const patch = patchToParams(input.patch);
+    if (isTerminal(input.to) && input.patch?.finishedAt === undefined) {
+      patch.finished_at = now;
+      patch.set_finished_at = 1;
+    }
+    const row = this.#sql.transition.get({
+      ...patch,
+      id: input.id,
+      from: JSON.stringify(from),
+      to: input.to,
+      now,
+    });
+    if (row === undefined) throw this.#whyNot(input, from);
+    const data = input.data === undefined ? null : JSON.stringify(input.data);
+    this.#appendEvent({
+      deployment_id: input.id,
+      at: now,
+      state: input.to,
+      kind: "transition",
+      detail: input.detail,
+      data,
+    });
+    return rowToDeployment(row);
+  }
+
+  #whyNot(input: TransitionInput, from: readonly DeploymentState[]): Error {
+    const current = this.get(input.id);
+    if (current === undefined) return new DeploymentNotFoundError(`deployment ${input.id} not found`);
+    const options = { deploymentId: input.id, currentState: current.state };
+    if (isTerminal(current.state)) {
+      return new StoreConflictError(
+        `deployment ${input.id} is ${current.state}, a terminal state; it cannot move to ${input.to}`,
+        options,
+      );
+    }
+    const expected = from.length === 0 ? "in none of the expected states" : `not ${from.join(" or ")}`;
+    return new StoreConflictError(`deployment ${input.id} is ${current.state}, ${expected}`, options);
+  }
+
+  #doAnnotate(id: string, event: Omit<NewEvent, "at" | "state">, patch?: DeploymentPatch): Deployment {
+    const now = iso(this.#now());
+    const row = this.#sql.annotate.get({ ...patchToParams(patch), id, now });
+    if (row === undefined) throw new DeploymentNotFoundError(`deployment ${id} not found`);
+    this.#appendEvent({ ...event, at: now, state: row.state as DeploymentState });
+    return rowToDeployment(row);
+  }
+
+  #appendEvent(event: NewEvent): void {
+    this.#sql.insertEvent.run(event);
+  }
+
+  #doClaimTokenId(jti: string, expiresAt: string): boolean {
+    const expires = Date.parse(expiresAt);
+    if (Number.isNaN(expires)) throw new RangeError(`expiresAt is not a date: ${expiresAt}`);
+    this.#sql.purgeTokens.run(iso(this.#now()));
+    return this.#sql.insertToken.run(jti, iso(expires)).changes === 1;
+  }
+}
+
+function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
