@@ -1,11 +1,114 @@
+import { dirname, isAbsolute, resolve } from "node:path";
 import type { Express } from "express";
 import type { Logger } from "pino";
-import { type ConfigHolder } from "./config/index.js";
-import { createHttpApp } from "./http/index.js";
+import type { ConfigHolder } from "./config/index.js";
+import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "./deploy/index.js";
+import { readFileSync } from "node:fs";
+import type { Config } from "./config/index.js";
+import { ingestPushes } from "./deploy/index.js";
+import { createHttpApp, createWebhookRoutes } from "./http/index.js";
+import { createSources, type Source } from "./sources/index.js";
+import { createRancherSimulator } from "./simulator/index.js";
+import { openStore, type DeploymentStore } from "./store/index.js";
 
-export interface AppDeps {
+export interface CoreDeps {
   readonly configHolder: ConfigHolder;
   readonly logger: Logger;
+  /** Starts in-process simulators for `simulator:` environments. */
+  readonly startSimulator?: SimulatorStarter;
+  /** Epoch ms; tests may pass a controlled clock. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly fetch?: typeof fetch;
+  /** Interval between health checks while verifying (default 1 s). */
+  readonly verifyIntervalMs?: number;
+  /** Overrides `storage.path` (tests use `:memory:`). */
+  readonly storePath?: string;
+  readonly concurrency?: number;
+  /** Called after every persisted deployment change (progress output, notifications). */
+  readonly onEvent?: DeployContext["onEvent"];
+}
+
+/** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
+export interface Core {
+  readonly store: DeploymentStore;
+  readonly engine: DeploymentEngine;
+  readonly pool: RancherPool;
+  close(): Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Builds store, Rancher pool and engine from the config in force. */
+export function createCore(deps: CoreDeps): Core {
+  const { configHolder, logger } = deps;
+  const config = configHolder.current.config;
+  const now = deps.now ?? Date.now;
+  const store = openStore({ path: deps.storePath ?? config.storage.path, now });
+  const pool = new RancherPool({
+    environments: () => configHolder.current.config.environments,
+    logger,
+    startSimulator: deps.startSimulator ?? createSimulatorStarter(configHolder.current.file, logger),
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+  });
+  const engine = new DeploymentEngine(
+    {
+      store,
+      rancher: (environment) => pool.get(environment),
+      logger,
+      now,
+      sleep: deps.sleep ?? realSleep,
+      fetch: deps.fetch ?? fetch,
+      ...(deps.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: deps.verifyIntervalMs }),
+      ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    },
+    deps.concurrency,
+  );
+  let closed = false;
+  return {
+    store,
+    engine,
+    pool,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      await engine.close();
+      await pool.close();
+      store.close();
+    },
+  };
+}
+
+/**
+ * Starts in-process simulators for `simulator:` environments: `default` is the built-in seed,
+ * anything else a seed file (relative paths are relative to the config file's folder).
+ */
+export function createSimulatorStarter(configFile: string, logger: Logger): SimulatorStarter {
+  return async (seed, timeScale) => {
+    const seedFile =
+      seed === "default" ? undefined : isAbsolute(seed) ? seed : resolve(dirname(configFile), seed);
+    const simulator = await createRancherSimulator({
+      timeScale,
+      logger: logger.child({ component: "simulator" }),
+      ...(seedFile === undefined ? {} : { seedFile }),
+    });
+    logger.info({ url: simulator.url, seed, timeScale }, "in-process Rancher simulator started");
+    return simulator;
+  };
+}
+
+/** The webhook sources the config enables (a CI public key file is read relative to the config file). */
+function buildSources(config: Config, configFile: string): ReadonlyMap<string, Source> {
+  const keyFile = config.sources.ci?.jwtPublicKeyFile;
+  if (keyFile === undefined) return createSources(config.sources);
+  const path = isAbsolute(keyFile) ? keyFile : resolve(dirname(configFile), keyFile);
+  return createSources(config.sources, { publicKeyText: readFileSync(path, "utf8") });
+}
+
+export interface AppDeps extends CoreDeps {
   /** True while the process shuts down (responses then close their connection). */
   readonly isDraining?: () => boolean;
 }
@@ -13,9 +116,12 @@ export interface AppDeps {
 export interface App {
   /** The express app (not listening; `serve` or supertest attach it to a server). */
   readonly http: Express;
+  readonly core: Core;
+  /** Resumes deployments left unfinished by a previous run (product spec §3.1). */
+  start(): Promise<void>;
   /** True once every component is ready (what `/readyz` reports). */
   isReady(): boolean;
-  /** Releases every resource the app holds. Idempotent. */
+  /** Stops the engine (running deployments stay resumable), closes Rancher connections and the store. Idempotent. */
   close(): Promise<void>;
 }
 
@@ -25,13 +131,57 @@ export interface App {
  */
 export function createApp(deps: AppDeps): App {
   const { configHolder, logger } = deps;
+  const core = createCore(deps);
   let closed = false;
   const readinessChecks = [
-    { name: "config", check: () => !closed && configHolder.current.config !== undefined },
+    { name: "config", check: () => !closed },
+    { name: "store", check: () => !closed && core.store.isHealthy() },
   ];
+  const now = deps.now ?? Date.now;
+  const config = (): Config => configHolder.current.config;
+  let sources = buildSources(configHolder.current.config, configHolder.current.file);
+  configHolder.subscribe((next) => {
+    try {
+      sources = buildSources(next.config, next.file);
+    } catch (error) {
+      logger.error({ err: error }, "webhook sources not rebuilt after reload; keeping the previous ones");
+    }
+  });
+  const serverConfig = config().server;
+  const webhooks = createWebhookRoutes({
+    sources: () => sources,
+    context: {
+      now: () => new Date(now()),
+      claimTokenId: (jti, expiresAt) => core.store.claimTokenId(jti, expiresAt),
+    },
+    ingest: (_source, delivery, caller, reqId) => {
+      const outcome = ingestPushes(
+        { store: core.store, engine: core.engine, config },
+        delivery.pushes,
+        caller.scope,
+        reqId,
+      );
+      return {
+        deployments: outcome.deployments.map((deployment) => ({
+          id: deployment.id,
+          state: deployment.state,
+          target:
+            deployment.target.sidekick === undefined
+              ? deployment.targetKey
+              : `${deployment.targetKey}/${deployment.target.sidekick}`,
+          image: `${deployment.image}:${deployment.tag}`,
+        })),
+        ...(outcome.ignored === undefined ? {} : { ignored: outcome.ignored }),
+        duplicate: outcome.duplicate,
+      };
+    },
+    bodyLimitBytes: serverConfig.bodyLimit,
+    rateLimit: { windowMs: serverConfig.rateLimit.window, limit: serverConfig.rateLimit.max },
+  });
   const http = createHttpApp({
     logger,
-    trustProxy: configHolder.current.config.server.trustProxy,
+    trustProxy: serverConfig.trustProxy,
+    routers: [webhooks],
     readinessChecks,
     readinessDetails: () => {
       const status = configHolder.status();
@@ -42,16 +192,19 @@ export function createApp(deps: AppDeps): App {
           reloads: status.reloads,
           rejectedReloads: status.rejectedReloads,
         },
+        engine: core.engine.stats(),
       };
     },
     ...(deps.isDraining === undefined ? {} : { isDraining: deps.isDraining }),
   });
   return {
     http,
+    core,
+    start: () => core.engine.recover(),
     isReady: () => readinessChecks.every((item) => item.check()),
-    close: () => {
+    close: async () => {
       closed = true;
-      return Promise.resolve();
+      await core.close();
     },
   };
 }

@@ -1,10 +1,17 @@
 import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
+import { simulatorCommand } from "../simulator/index.js";
 import { configCheckCommand } from "./config-check-command.js";
+import { deployCommand } from "./deploy-command.js";
 import { EXIT_CONFIG, serveCommand } from "./serve-command.js";
 
 /** Every command, in the order `drover --help` lists them. */
-export const COMMANDS: readonly CliCommand[] = [serveCommand, configCheckCommand];
+export const COMMANDS: readonly CliCommand[] = [
+  serveCommand,
+  configCheckCommand,
+  deployCommand,
+  simulatorCommand,
+];
 
 export const EXIT_USAGE = 2;
 

@@ -26,6 +26,8 @@ Signals: SIGHUP reloads the config; SIGTERM/SIGINT stop gracefully.
 Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 78 invalid config.`;
 
 export const EXIT_CONFIG = 78;
+/** How often `serve` looks for deployments queued by other processes (`drover deploy` without --wait). */
+const STORE_POLL_MS = 2_000;
 
 /** `drover serve`: loads the config, listens, reloads on change/SIGHUP, drains on SIGTERM. */
 export const serveCommand: CliCommand = {
@@ -63,31 +65,36 @@ export const serveCommand: CliCommand = {
     const server = createServer(app.http);
     const { server: serverConfig } = initial.config;
     const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;
-    const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
-    logger.info({ host, port, configHash: initial.hash }, "listening");
-    const stopWatching = watchConfigFile(file, () => configHolder.reload("file"));
-
     const signals = io.signals ?? process;
-    return await new Promise<number>((resolve) => {
-      const onHup = (): void => {
-        configHolder.reload("signal");
-      };
-      const onStop = (signal: string): void => {
-        if (draining) return;
-        draining = true;
-        logger.info({ signal }, "shutting down");
-        signals.off("SIGHUP", onHup);
-        stopWatching();
-        void (async () => {
-          const inTime = await closeServerGracefully(server, serverConfig.shutdownGrace);
-          await app.close();
-          logger.info({ inTime }, "stopped");
-          resolve(0);
-        })();
-      };
-      signals.on("SIGHUP", onHup);
-      signals.on("SIGTERM", () => onStop("SIGTERM"));
-      signals.on("SIGINT", () => onStop("SIGINT"));
-    });
+    let stopWatching = (): void => undefined;
+    let resolveStopped: (code: number) => void = () => undefined;
+    const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
+    const onHup = (): void => {
+      configHolder.reload("signal");
+    };
+    const onStop = (signal: string): void => {
+      if (draining) return;
+      draining = true;
+      logger.info({ signal }, "shutting down");
+      signals.off("SIGHUP", onHup);
+      stopWatching();
+      void (async () => {
+        const inTime = await closeServerGracefully(server, serverConfig.shutdownGrace);
+        await app.close();
+        logger.info({ inTime }, "stopped");
+        resolveStopped(0);
+      })();
+    };
+    // Handlers first, so a signal that arrives during start-up is not lost.
+    signals.on("SIGHUP", onHup);
+    signals.on("SIGTERM", () => onStop("SIGTERM"));
+    signals.on("SIGINT", () => onStop("SIGINT"));
+
+    const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
+    await app.start();
+    app.core.engine.watchStore(STORE_POLL_MS);
+    stopWatching = watchConfigFile(file, () => configHolder.reload("file"));
+    logger.info({ host, port, configHash: initial.hash }, "listening");
+    return await stopped;
   },
 };

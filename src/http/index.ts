@@ -2,3 +2,9 @@ export { createHttpApp, type HttpAppDeps } from "./create-http-app.js";
 export { createJsonBody, isJsonContentType } from "./json-body.js";
 export { closeServerGracefully, listen } from "./graceful-server.js";
 export type { ReadinessCheck } from "./health-routes.js";
+export {
+  createWebhookRoutes,
+  UnknownSourceError,
+  type IngestResult,
+  type WebhookRoutesDeps,
+} from "./webhook-routes.js";

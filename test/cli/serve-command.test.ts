@@ -7,7 +7,7 @@ import { UsageError } from "../../src/errors/index.js";
 import { createTestIo } from "../helpers/cli-io.js";
 
 const yaml = (tag: string): string =>
-  `environments:\n  demo: { simulator: default }\nrules:\n  - image: shop/web\n    tags: { exact: ${tag} }\n    targets: [{ environment: demo, stack: shop, service: web }]\n`;
+  `storage: { path: ":memory:" }\nenvironments:\n  demo: { simulator: default }\nrules:\n  - image: shop/web\n    tags: { exact: ${tag} }\n    targets: [{ environment: demo, stack: shop, service: web }]\n`;
 
 function tempConfig(content: string): string {
   const file = join(mkdtempSync(join(tmpdir(), "drover-serve-")), "drover.yml");

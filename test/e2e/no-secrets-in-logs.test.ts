@@ -16,6 +16,7 @@ const JWT =
   "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJpbWFnZSI6InNob3Avd2ViIiwiZXhwIjo0MTAyNDQ0ODAwfQ.2pH5qJ0yDqYbC0v7bXk4Zt8M1sV2wQeR9uTnA6cLdFg";
 
 const CONFIG = `
+storage: { path: ":memory:" }
 environments:
   production:
     url: https://rancher.example.com

@@ -1,0 +1,22 @@
+export { DeploymentEngine, DEFAULT_CONCURRENCY, type EngineStats } from "./deployment-engine.js";
+export type { DeployContext, RancherResolver, RancherTarget } from "./deploy-context.js";
+export { runDeployment, type RunOptions, type StartStep } from "./run-deployment.js";
+export { planRecovery, type RecoveryPlan } from "./plan-recovery.js";
+export { ERR as DEPLOYMENT_ERRORS, DeploymentFailure } from "./deployment-failure.js";
+export {
+  buildUpgradeBody,
+  currentImage,
+  deploymentImage,
+  familiarImage,
+  inspectNewContainers,
+  isMutableTag,
+  type HealthReport,
+} from "./service-inspection.js";
+export {
+  RancherPool,
+  type RancherPoolOptions,
+  type SimulatorHandle,
+  type SimulatorStarter,
+} from "./rancher-pool.js";
+export { resolveSettings } from "./resolve-settings.js";
+export { ingestPushes, DEDUPE_WINDOW_MS, type IngestDeps, type IngestOutcome } from "./ingest-pushes.js";

@@ -1,0 +1,119 @@
+import type { Deployment, DeploymentState } from "../domain/index.js";
+import type { Service } from "../rancher/index.js";
+import type { StartStep } from "./run-deployment.js";
+import { currentImage, deploymentImage, type HealthReport } from "./service-inspection.js";
+
+/** What to do with a non-terminal deployment found at start-up (product spec §3.1). */
+export type RecoveryPlan =
+  | { readonly kind: "enqueue" }
+  | { readonly kind: "resume"; readonly startAt: StartStep; readonly detail: string }
+  | {
+      readonly kind: "finish";
+      readonly state: DeploymentState;
+      readonly detail: string;
+      readonly errorCode?: string;
+    }
+  /** The service runs N but its new containers are unhealthy: record failed, then deploy P as a new rollback deployment. */
+  | { readonly kind: "rollback-deployment"; readonly detail: string };
+
+/**
+ * The decision table of product spec §3.1, as a pure function of the recorded deployment and
+ * Rancher's actual state. `service` is undefined when the service no longer exists; `health`
+ * is the new containers' report when the service is `active` on the new image.
+ */
+export function planRecovery(
+  deployment: Deployment,
+  service: Service | undefined,
+  health?: HealthReport,
+): RecoveryPlan {
+  const state = deployment.state;
+  if (state === "queued") return { kind: "enqueue" };
+  const outside = (why: string): RecoveryPlan => ({
+    kind: "finish",
+    state: "failed",
+    detail: `target changed outside drover (${why}); not touching it`,
+    errorCode: "ERR_CHANGED_OUTSIDE",
+  });
+  if (service === undefined) return outside("the service is gone");
+
+  const n = deploymentImage(deployment);
+  const p = deployment.previousImage;
+  const image = currentImage(service, deployment.target.sidekick);
+  const runsN = image === n;
+  const runsP = p !== undefined && image === p;
+  const s = service.state;
+  const upgradeIntent = state !== "preparing" || deployment.pendingAction === "upgrade";
+
+  if (state === "rolling-back") {
+    if (s === "rolling-back")
+      return {
+        kind: "resume",
+        startAt: "await-rolled-back",
+        detail: "rollback in progress in Rancher; waiting for active",
+      };
+    if (runsN && ["upgrading", "upgraded", "canceled-upgrade", "finishing-upgrade"].includes(s)) {
+      return {
+        kind: "resume",
+        startAt: "rollback",
+        detail: `service ${s} on the new image; posting rollback again`,
+      };
+    }
+    if (runsP && s === "active")
+      return {
+        kind: "finish",
+        state: "rolled-back",
+        detail: "service already back on the previous image (rolled back by drover before the restart)",
+      };
+  }
+  if (runsN && s === "upgrading" && upgradeIntent)
+    return {
+      kind: "resume",
+      startAt: "await-upgraded",
+      detail: "upgrade in progress in Rancher; waiting for upgraded",
+    };
+  if (runsN && s === "upgraded" && upgradeIntent) {
+    if (state === "finishing")
+      return {
+        kind: "resume",
+        startAt: "finish",
+        detail: "service still upgraded; posting finishupgrade again",
+      };
+    return {
+      kind: "resume",
+      startAt: "verify",
+      detail: "service upgraded; verifying from the start of the soak",
+    };
+  }
+  if (runsN && s === "finishing-upgrade" && state === "finishing")
+    return {
+      kind: "resume",
+      startAt: "await-finished",
+      detail: "finish in progress in Rancher; waiting for active",
+    };
+  if (runsN && s === "canceled-upgrade" && upgradeIntent)
+    return { kind: "resume", startAt: "rollback", detail: "upgrade was canceled in Rancher; rolling back" };
+  if (runsN && s === "active" && upgradeIntent) {
+    if (health !== undefined && health.healthy >= health.expected && health.unhealthy === 0) {
+      return {
+        kind: "finish",
+        state: "succeeded",
+        detail: `service active on the new image and healthy (${health.summary}); finished before restart`,
+      };
+    }
+    return {
+      kind: "rollback-deployment",
+      detail: `service active on the new image but not healthy (${health?.summary ?? "unknown"}); deploying the previous image again`,
+    };
+  }
+  if (state === "preparing" && (!upgradeIntent || runsP))
+    return { kind: "resume", startAt: "prepare", detail: "the upgrade was never accepted; preparing again" };
+  if (runsP && s === "active") {
+    return {
+      kind: "finish",
+      state: "rolled-back",
+      detail: "service active on the previous image: rolled back outside drover",
+      errorCode: "ERR_CHANGED_OUTSIDE",
+    };
+  }
+  return outside(`service is ${s} on ${image ?? "no image"}`);
+}

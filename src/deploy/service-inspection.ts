@@ -1,0 +1,154 @@
+import {
+  LAUNCH_CONFIG_LABEL,
+  PRIMARY_LAUNCH_CONFIG,
+  PULL_IMAGE_LABEL,
+  type Container,
+  type LaunchConfig,
+  type Service,
+} from "../rancher/index.js";
+
+/** States in which Rancher is still working on the service (wait them out, don't act). */
+export const TRANSITIONING_STATES: ReadonlySet<string> = new Set([
+  "requested",
+  "registering",
+  "activating",
+  "updating-active",
+  "updating-inactive",
+  "deactivating",
+  "restarting",
+  "upgrading",
+  "finishing-upgrade",
+  "canceling-upgrade",
+  "rolling-back",
+  "removing",
+]);
+
+/** Health states of a running container that count as healthy (`null`: no health check). */
+const HEALTHY = new Set([null, undefined, "healthy", "updating-healthy"]);
+const UNHEALTHY = new Set(["unhealthy", "updating-unhealthy"]);
+
+/** `docker:registry/x:tag` → `registry/x:tag`. */
+export function stripDockerPrefix(imageUuid: string | undefined | null): string | undefined {
+  if (imageUuid === undefined || imageUuid === null) return undefined;
+  return imageUuid.startsWith("docker:") ? imageUuid.slice("docker:".length) : imageUuid;
+}
+
+/** The launch config a target points at: the primary, or the named sidekick (case-insensitive). */
+export function targetLaunchConfig(service: Service, sidekick: string | undefined): LaunchConfig | undefined {
+  if (sidekick === undefined) return service.launchConfig ?? undefined;
+  const wanted = sidekick.toLowerCase();
+  return (service.secondaryLaunchConfigs ?? []).find((config) => config.name.toLowerCase() === wanted);
+}
+
+/** The image (`name:tag`) the target's launch config runs, without `docker:`. */
+export function currentImage(service: Service, sidekick: string | undefined): string | undefined {
+  return stripDockerPrefix(targetLaunchConfig(service, sidekick)?.imageUuid);
+}
+
+/**
+ * The image reference Rancher gets for a normalised name: Docker Hub images in their familiar
+ * form (`docker.io/library/nginx` → `nginx`, `docker.io/acme/api` → `acme/api`), others unchanged.
+ */
+export function familiarImage(name: string): string {
+  if (name.startsWith("docker.io/library/")) return name.slice("docker.io/library/".length);
+  if (name.startsWith("docker.io/")) return name.slice("docker.io/".length);
+  return name;
+}
+
+/** The `name:tag` Rancher runs for a deployment. */
+export function deploymentImage(deployment: { readonly image: string; readonly tag: string }): string {
+  return `${familiarImage(deployment.image)}:${deployment.tag}`;
+}
+
+/**
+ * A tag that may point at different content over time (`latest`, `stable`, `main`…): anything
+ * that carries neither a version number nor a commit-hash-like run of hex digits.
+ */
+export function isMutableTag(tag: string): boolean {
+  return !/\d+\.\d+/.test(tag) && !/[0-9a-f]{7,}/i.test(tag);
+}
+
+export interface UpgradeBodyInput {
+  readonly service: Service;
+  readonly sidekick: string | undefined;
+  /** `name:tag` to run. */
+  readonly image: string;
+  readonly strategy: {
+    readonly batchSize: number;
+    readonly intervalMillis: number;
+    readonly startFirst: boolean;
+  };
+  /** Ask Rancher to pull again even if the host has the tag (mutable tags, same-tag redeploys). */
+  readonly forcePull: boolean;
+}
+
+/**
+ * The `upgrade` action body (rancher-api.md §4.4): the **whole** current launch config of the
+ * target (Rancher replaces, never merges) with only `imageUuid` changed (and the pull label when
+ * asked). A sidekick target sends only that sidekick, so the primary containers are left alone;
+ * a primary target sends `secondaryLaunchConfigs: []`, which leaves the sidekicks alone.
+ */
+export function buildUpgradeBody(input: UpgradeBodyInput): Record<string, unknown> {
+  const base = targetLaunchConfig(input.service, input.sidekick);
+  if (base === undefined) throw new Error("target launch config missing");
+  const labels = { ...(base.labels ?? {}) };
+  if (input.forcePull) labels[PULL_IMAGE_LABEL] = "always";
+  const launchConfig = { ...base, imageUuid: `docker:${input.image}`, labels };
+  const strategy = {
+    batchSize: input.strategy.batchSize,
+    intervalMillis: Math.max(100, input.strategy.intervalMillis),
+    startFirst: input.strategy.startFirst,
+  };
+  return {
+    inServiceStrategy:
+      input.sidekick === undefined
+        ? { ...strategy, launchConfig, secondaryLaunchConfigs: [] }
+        : { ...strategy, secondaryLaunchConfigs: [launchConfig] },
+  };
+}
+
+export interface HealthReport {
+  /** New-version containers that are running and healthy (or have no health check). */
+  readonly healthy: number;
+  /** How many are needed (the service's scale). */
+  readonly expected: number;
+  /** New-version containers reporting unhealthy: a failure, not a wait. */
+  readonly unhealthy: number;
+  /** One line for the event log. */
+  readonly summary: string;
+}
+
+/**
+ * Judges the new-version containers of the target (rancher-api.md §5.1): those whose launch
+ * config label names the target and whose `version` is the launch config's current version.
+ * Old containers kept stopped for rollback never count, whatever their last health state.
+ */
+export function inspectNewContainers(
+  service: Service,
+  instances: readonly Container[],
+  sidekick: string | undefined,
+): HealthReport {
+  const config = targetLaunchConfig(service, sidekick);
+  const version = config?.version;
+  const label =
+    sidekick === undefined ? PRIMARY_LAUNCH_CONFIG : (config as { name?: string } | undefined)?.name;
+  const mine = instances.filter((instance) => {
+    const instanceLabel = instance.labels?.[LAUNCH_CONFIG_LABEL];
+    const sameConfig =
+      instanceLabel === undefined
+        ? sidekick === undefined
+        : instanceLabel.toLowerCase() === (label ?? "").toLowerCase();
+    return (
+      sameConfig &&
+      instance.version === version &&
+      instance.state !== "removed" &&
+      instance.state !== "purged"
+    );
+  });
+  const running = mine.filter((instance) => instance.state === "running");
+  const healthy = running.filter((instance) => HEALTHY.has(instance.healthState ?? null)).length;
+  const unhealthy = running.filter((instance) => UNHEALTHY.has(instance.healthState ?? "")).length;
+  const expected = Math.max(1, service.scale ?? 1);
+  const states = mine.map((instance) => `${instance.state}/${instance.healthState ?? "no-check"}`).sort();
+  return { healthy, expected, unhealthy, summary: `${healthy}/${expected} healthy [${states.join(", ")}]` };
+}

@@ -1,0 +1,29 @@
+export { RancherClient, type RancherClientOptions, type ServiceRef } from "./rancher-client.js";
+export { DEFAULT_RETRY, TransientRancherError, type RetryPolicy } from "./rancher-http.js";
+export {
+  RancherApiError,
+  RancherAuthError,
+  RancherNotFoundError,
+  RancherTimeoutError,
+  RancherUnavailableError,
+} from "./rancher-errors.js";
+export { ResourceEvents, type ResourceChange, type ResourceEventsOptions } from "./resource-events.js";
+export {
+  waitForService,
+  POLL_INTERVAL_MS,
+  POLL_INTERVAL_WITH_EVENTS_MS,
+  type WaitForServiceOptions,
+} from "./wait-for-service.js";
+export {
+  LAUNCH_CONFIG_LABEL,
+  PRIMARY_LAUNCH_CONFIG,
+  PULL_IMAGE_LABEL,
+  SERVICE_STATES,
+  UPGRADEABLE_STATES,
+  type Collection,
+  type Container,
+  type LaunchConfig,
+  type SecondaryLaunchConfig,
+  type Service,
+  type ServiceState,
+} from "./rancher-types.js";

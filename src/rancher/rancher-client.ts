@@ -1,0 +1,193 @@
+import type { Logger } from "pino";
+import { RancherApiError, RancherNotFoundError } from "./rancher-errors.js";
+import { RancherHttp, TransientRancherError, type RancherHttpOptions } from "./rancher-http.js";
+import type { Collection, Container, RancherResource, Service } from "./rancher-types.js";
+
+export interface RancherClientOptions extends Omit<RancherHttpOptions, "logger"> {
+  /** Rancher server URL; a trailing `/v1` or `/v2-beta` is accepted and the v2-beta API is used. */
+  readonly url: string;
+  /** Rancher environment (project) name or id (`1a5`). */
+  readonly project: string;
+  readonly logger: Logger;
+}
+
+/** Where a service lives, as resolved from names. */
+export interface ServiceRef {
+  readonly projectId: string;
+  readonly stackId: string;
+  readonly serviceId: string;
+}
+
+/** Upper bound on collection pages followed (100 rows each by default). */
+const MAX_PAGES = 100;
+const PROJECT_ID = /^1a\d+$/;
+
+/**
+ * Rancher 1.6 API client (v2-beta): resolves names to ids (cached, case-insensitive,
+ * `removed_null`, following `pagination.next`), reads services and their instances, and posts
+ * actions safely (a failed POST is retried only after a fresh GET shows it was not applied).
+ */
+export class RancherClient {
+  readonly environment: string;
+  readonly #http: RancherHttp;
+  readonly #base: string;
+  readonly #project: string;
+  readonly #log: Logger;
+  #projectId: string | undefined;
+  readonly #refs = new Map<string, ServiceRef>();
+
+  constructor(options: RancherClientOptions) {
+    this.environment = options.environment;
+    this.#log = options.logger.child({ component: "rancher", environment: options.environment });
+    this.#http = new RancherHttp({ ...options, logger: this.#log });
+    this.#base = `${options.url.replace(/\/+$/, "").replace(/\/(v1|v2-beta)$/, "")}/v2-beta`;
+    this.#project = options.project;
+  }
+
+  /** The Authorization header value, for the subscribe websocket. */
+  get authorization(): string {
+    return this.#http.authorization;
+  }
+
+  /** `ws(s)://…/v2-beta/projects/{id}/subscribe?eventNames=resource.change`. */
+  subscribeUrl(projectId: string): string {
+    return `${this.#base.replace(/^http/, "ws")}/projects/${projectId}/subscribe?eventNames=resource.change`;
+  }
+
+  async resolveProjectId(): Promise<string> {
+    if (this.#projectId !== undefined) return this.#projectId;
+    if (PROJECT_ID.test(this.#project)) {
+      const project = await this.#http.get<RancherResource>(
+        `${this.#base}/projects/${this.#project}`,
+        "resolve",
+      );
+      this.#projectId = project.id;
+      return project.id;
+    }
+    const projects = await this.#list<RancherResource>(`${this.#base}/projects`, "resolve");
+    const wanted = this.#project.toLowerCase();
+    const found = projects.find((project) => (project.name ?? "").toLowerCase() === wanted);
+    if (found === undefined) {
+      throw new RancherNotFoundError(
+        `Rancher environment (project) "${this.#project}" not found for environment "${this.environment}"`,
+      );
+    }
+    this.#projectId = found.id;
+    return found.id;
+  }
+
+  /**
+   * Resolves `stack/service` to ids (cached). `fresh` drops the cache entry first — use it after a 404.
+   * @throws {RancherNotFoundError} when the stack or service does not exist.
+   */
+  async resolveService(stack: string, service: string, fresh = false): Promise<ServiceRef> {
+    const key = `${stack}/${service}`.toLowerCase();
+    const cached = this.#refs.get(key);
+    if (cached !== undefined && !fresh) return cached;
+    const projectId = await this.resolveProjectId();
+    const projectBase = `${this.#base}/projects/${projectId}`;
+    const stackRow = await this.#findByName(`${projectBase}/stacks`, stack, {});
+    if (stackRow === undefined)
+      throw new RancherNotFoundError(`stack "${stack}" not found in environment "${this.environment}"`);
+    const serviceRow = await this.#findByName(`${projectBase}/services`, service, { stackId: stackRow.id });
+    if (serviceRow === undefined) {
+      throw new RancherNotFoundError(
+        `service "${service}" not found in stack "${stack}" of environment "${this.environment}"`,
+      );
+    }
+    const ref = { projectId, stackId: stackRow.id, serviceId: serviceRow.id };
+    this.#refs.set(key, ref);
+    return ref;
+  }
+
+  async getService(ref: Pick<ServiceRef, "projectId" | "serviceId">): Promise<Service> {
+    return this.#http.get<Service>(`${this.#base}/projects/${ref.projectId}/services/${ref.serviceId}`);
+  }
+
+  /** Every instance of the service (including old stopped ones kept for rollback). */
+  async listInstances(ref: Pick<ServiceRef, "projectId" | "serviceId">): Promise<Container[]> {
+    return this.#list<Container>(
+      `${this.#base}/projects/${ref.projectId}/services/${ref.serviceId}/instances`,
+      "instances",
+    );
+  }
+
+  /**
+   * POSTs `?action=<action>` and returns the service from the 202 reply. On a transient failure
+   * (network, timeout, 5xx, 409) the service is read again: if `isApplied(service)` the action
+   * took effect and that service is returned; if the action is still offered it is POSTed again;
+   * otherwise the state moved and a 422 `ActionNotAvailable` RancherApiError is thrown.
+   */
+  async performAction(
+    ref: Pick<ServiceRef, "projectId" | "serviceId">,
+    action: string,
+    body: unknown,
+    isApplied: (service: Service) => boolean,
+  ): Promise<Service> {
+    const url = `${this.#base}/projects/${ref.projectId}/services/${ref.serviceId}/?action=${action}`;
+    const { attempts } = this.#http.retry;
+    for (let attempt = 1; ; attempt += 1) {
+      let failure: TransientRancherError | RancherApiError;
+      try {
+        return await this.#http.send<Service>("POST", url, body, action);
+      } catch (error) {
+        const conflict = error instanceof RancherApiError && error.httpStatus === 409;
+        if (!(error instanceof TransientRancherError) && !conflict) throw error;
+        failure = error;
+      }
+      if (attempt >= attempts) throw failure;
+      this.#log.warn(
+        { action, attempt, err: { message: failure.message } },
+        "rancher action failed, checking state",
+      );
+      await this.#http.backoff(
+        attempt,
+        failure instanceof TransientRancherError ? failure.retryAfterMs : undefined,
+      );
+      const service = await this.getService(ref);
+      if (isApplied(service)) return service;
+      if (service.actions[action] === undefined) {
+        throw new RancherApiError({
+          httpStatus: 422,
+          rancherCode: "ActionNotAvailable",
+          fieldName: "action",
+          rancherMessage: `not applied and no longer offered in state ${service.state}`,
+          method: "POST",
+          url: `…/services/${ref.serviceId}/?action=${action}`,
+        });
+      }
+    }
+  }
+
+  async #findByName(
+    collectionUrl: string,
+    name: string,
+    filters: Record<string, string>,
+  ): Promise<RancherResource | undefined> {
+    const wanted = name.toLowerCase();
+    const matches = (row: RancherResource): boolean => (row.name ?? "").toLowerCase() === wanted;
+    const query = new URLSearchParams({ ...filters, name, removed_null: "1" });
+    const byFilter = await this.#list<RancherResource>(`${collectionUrl}?${query.toString()}`, "resolve");
+    const found = byFilter.find(matches);
+    if (found !== undefined) return found;
+    // Case-sensitive databases: the name filter misses other cases, so list everything (rancher-api.md §1.6).
+    const all = await this.#list<RancherResource>(
+      `${collectionUrl}?${new URLSearchParams({ ...filters, removed_null: "1" }).toString()}`,
+      "resolve",
+    );
+    return all.find(matches);
+  }
+
+  async #list<T>(firstUrl: string, kind: string): Promise<T[]> {
+    const rows: T[] = [];
+    let url: string | null | undefined = firstUrl;
+    for (let page = 0; url !== null && url !== undefined && page < MAX_PAGES; page += 1) {
+      const collection: Collection<T> = await this.#http.get<Collection<T>>(url, kind);
+      rows.push(...collection.data);
+      const next = collection.pagination?.partial === false ? null : collection.pagination?.next;
+      // Never send the credentials to another origin, whatever the server says.
+      url = typeof next === "string" && new URL(next).origin === new URL(this.#base).origin ? next : null;
+    }
+    return rows;
+  }
+}

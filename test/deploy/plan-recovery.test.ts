@@ -1,0 +1,129 @@
+import { describe, expect, it } from "vitest";
+import { planRecovery } from "../../src/deploy/plan-recovery.js";
+import type { Deployment, DeploymentState } from "../../src/domain/index.js";
+import type { Service } from "../../src/rancher/index.js";
+
+const N = "registry.example.com/shop/frontend:2.0.0";
+const P = "registry.example.com/shop/frontend:1.0.0";
+
+function deployment(state: DeploymentState, extra: Partial<Deployment> = {}): Deployment {
+  return {
+    id: "d_1",
+    target: { environment: "demo", stack: "shop", service: "frontend" },
+    targetKey: "demo/shop/frontend",
+    image: "registry.example.com/shop/frontend",
+    tag: "2.0.0",
+    state,
+    source: "ci",
+    settings: {
+      strategy: { batchSize: 1, intervalMillis: 2000, startFirst: false },
+      upgradeTimeoutMs: 600_000,
+      verify: { soakMs: 15_000, timeoutMs: 300_000 },
+      onFailure: "rollback",
+      onUpgradedLeftover: "finish",
+    },
+    previousImage: P,
+    createdAt: "2026-01-01T00:00:00.000Z",
+    updatedAt: "2026-01-01T00:00:00.000Z",
+    ...extra,
+  };
+}
+
+function service(state: string, image: string): Service {
+  return {
+    id: "1s1",
+    type: "service",
+    state,
+    links: {},
+    actions: {},
+    launchConfig: { imageUuid: `docker:${image}` },
+  };
+}
+
+const healthy = { healthy: 2, expected: 2, unhealthy: 0, summary: "2/2 healthy" };
+const sick = { healthy: 0, expected: 2, unhealthy: 2, summary: "0/2 healthy" };
+
+describe("planRecovery", () => {
+  it.each([
+    ["queued", {}, service("active", P), undefined, { kind: "enqueue" }],
+    ["preparing", {}, service("active", P), undefined, { kind: "resume", startAt: "prepare" }],
+    [
+      "preparing",
+      { pendingAction: "upgrade" },
+      service("active", P),
+      undefined,
+      { kind: "resume", startAt: "prepare" },
+    ],
+    [
+      "preparing",
+      { pendingAction: "upgrade" },
+      service("upgrading", N),
+      undefined,
+      { kind: "resume", startAt: "await-upgraded" },
+    ],
+    ["upgrading", {}, service("upgrading", N), undefined, { kind: "resume", startAt: "await-upgraded" }],
+    ["upgrading", {}, service("upgraded", N), undefined, { kind: "resume", startAt: "verify" }],
+    ["verifying", {}, service("upgraded", N), undefined, { kind: "resume", startAt: "verify" }],
+    ["finishing", {}, service("upgraded", N), undefined, { kind: "resume", startAt: "finish" }],
+    [
+      "finishing",
+      {},
+      service("finishing-upgrade", N),
+      undefined,
+      { kind: "resume", startAt: "await-finished" },
+    ],
+    ["finishing", {}, service("active", N), healthy, { kind: "finish", state: "succeeded" }],
+    ["verifying", {}, service("active", N), sick, { kind: "rollback-deployment" }],
+    ["rolling-back", {}, service("upgraded", N), undefined, { kind: "resume", startAt: "rollback" }],
+    ["rolling-back", {}, service("canceled-upgrade", N), undefined, { kind: "resume", startAt: "rollback" }],
+    [
+      "rolling-back",
+      {},
+      service("rolling-back", P),
+      undefined,
+      { kind: "resume", startAt: "await-rolled-back" },
+    ],
+    ["rolling-back", {}, service("active", P), undefined, { kind: "finish", state: "rolled-back" }],
+    [
+      "verifying",
+      {},
+      service("active", P),
+      undefined,
+      { kind: "finish", state: "rolled-back", errorCode: "ERR_CHANGED_OUTSIDE" },
+    ],
+    ["upgrading", {}, service("canceled-upgrade", N), undefined, { kind: "resume", startAt: "rollback" }],
+    [
+      "verifying",
+      {},
+      service("active", "other/image:9"),
+      undefined,
+      { kind: "finish", state: "failed", errorCode: "ERR_CHANGED_OUTSIDE" },
+    ],
+    [
+      "upgrading",
+      {},
+      undefined,
+      undefined,
+      { kind: "finish", state: "failed", errorCode: "ERR_CHANGED_OUTSIDE" },
+    ],
+  ] as const)("recorded %s %j with Rancher %j → %j", (state, extra, svc, health, expected) => {
+    const plan = planRecovery(deployment(state, extra), svc, health);
+
+    expect(plan).toMatchObject(expected);
+  });
+
+  it("uses the sidekick's launch config when the target is a sidekick", () => {
+    const svc: Service = {
+      ...service("upgraded", "registry.example.com/shop/frontend:1.0.0"),
+      secondaryLaunchConfigs: [{ name: "nginx", imageUuid: "docker:nginx:1.27" }],
+    };
+    const d = deployment("upgrading", {
+      target: { environment: "demo", stack: "shop", service: "frontend", sidekick: "nginx" },
+      image: "docker.io/library/nginx",
+      tag: "1.27",
+      previousImage: "nginx:1.25",
+    });
+
+    expect(planRecovery({ ...d, image: "nginx" }, svc)).toMatchObject({ kind: "resume", startAt: "verify" });
+  });
+});
