@@ -90,6 +90,7 @@ export const deployCommand: CliCommand = {
         return 0;
       }
       const submitted = core.engine.submit(input);
+      print(submitted, `queued ${reference.image}:${reference.tag} → ${submitted.targetKey}`);
       const [done] = await core.engine.waitForTerminal([submitted.id], timeoutMs);
       const final = done ?? submitted;
       if (!isTerminal(final.state)) {
