@@ -63,6 +63,7 @@ export function ingestPushes(
         ...(push.deliveryId === undefined ? {} : { deliveryId: push.deliveryId }),
         reqId,
         settings: planned.settings,
+        ...(push.callbackUrl === undefined ? {} : { callbackUrl: push.callbackUrl }),
       })),
     );
     if (!recorded.duplicate) {

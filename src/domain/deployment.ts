@@ -104,6 +104,8 @@ export interface Deployment {
   readonly updatedAt: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  /** Docker Hub's legacy `callback_url` from the push (unauthenticated input: only Docker-owned hosts are called). */
+  readonly callbackUrl?: string;
 }
 
 /** One entry of a deployment's event log. */

@@ -37,6 +37,7 @@ export interface DeploymentRow {
   readonly updated_at: string;
   readonly started_at: string | null;
   readonly finished_at: string | null;
+  readonly callback_url: string | null;
 }
 
 /** Every column of `deployments`, in table order. */
@@ -66,6 +67,7 @@ export const DEPLOYMENT_COLUMNS = [
   "updated_at",
   "started_at",
   "finished_at",
+  "callback_url",
 ] as const satisfies readonly (keyof DeploymentRow)[];
 
 /** A row of `deployment_events`. */
@@ -129,6 +131,7 @@ export function rowToDeployment(row: DeploymentRow): Deployment {
     updatedAt: row.updated_at,
     ...optional("startedAt", row.started_at),
     ...optional("finishedAt", row.finished_at),
+    ...optional("callbackUrl", row.callback_url),
   };
 }
 
@@ -160,6 +163,7 @@ export function newDeploymentToRow(input: NewDeployment, id: string, now: string
     updated_at: now,
     started_at: null,
     finished_at: null,
+    callback_url: input.callbackUrl ?? null,
   };
 }
 

@@ -18,6 +18,8 @@ export interface NewDeployment {
   readonly reqId?: string;
   readonly settings: DeploySettings;
   readonly parentId?: string;
+  /** Docker Hub's legacy `callback_url` (only Docker-owned hosts are ever called). */
+  readonly callbackUrl?: string;
 }
 
 /** Identifies one webhook delivery for idempotency. */

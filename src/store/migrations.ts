@@ -84,6 +84,9 @@ export const MIGRATIONS: readonly string[] = [
   ) WITHOUT ROWID;
   CREATE INDEX token_ids_by_expiry ON token_ids (expires_at);
   `,
+  // 2: Docker Hub's legacy callback URL, kept with the deployment so the terminal state can be
+  // reported even after a restart.
+  `ALTER TABLE deployments ADD COLUMN callback_url TEXT;`,
 ];
 
 /**
