@@ -6,7 +6,7 @@ import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarte
 import { readFileSync } from "node:fs";
 import type { Config } from "./config/index.js";
 import { ingestPushes } from "./deploy/index.js";
-import { createHttpApp, createWebhookRoutes } from "./http/index.js";
+import { createAdminRoutes, createHttpApp, createWebhookRoutes } from "./http/index.js";
 import { createSources, type Source } from "./sources/index.js";
 import { createRancherSimulator } from "./simulator/index.js";
 import { openStore, type DeploymentStore } from "./store/index.js";
@@ -109,6 +109,8 @@ function buildSources(config: Config, configFile: string): ReadonlyMap<string, S
 }
 
 export interface AppDeps extends CoreDeps {
+  /** Bearer token of the admin API (`DROVER_ADMIN_TOKEN`); without it `/api/*` refuses every call. */
+  readonly adminToken?: string;
   /** True while the process shuts down (responses then close their connection). */
   readonly isDraining?: () => boolean;
 }
@@ -181,7 +183,18 @@ export function createApp(deps: AppDeps): App {
   const http = createHttpApp({
     logger,
     trustProxy: serverConfig.trustProxy,
-    routers: [webhooks],
+    routers: [
+      webhooks,
+      createAdminRoutes({
+        store: core.store,
+        engine: core.engine,
+        config,
+        configStatus: () => configHolder.status(),
+        adminToken: deps.adminToken,
+        readOpen: () => false,
+        bodyLimitBytes: serverConfig.bodyLimit,
+      }),
+    ],
     readinessChecks,
     readinessDetails: () => {
       const status = configHolder.status();

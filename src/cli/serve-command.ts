@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
 import { createServer } from "node:http";
 import { createApp } from "../app.js";
 import {
   ConfigHolder,
   loadConfig,
+  readAdminToken,
   readProcessSettings,
   watchConfigFile,
   type LoadedConfig,
@@ -61,7 +63,14 @@ export const serveCommand: CliCommand = {
     configHolder.subscribe((next) => scrubber.addSecrets(next.secrets));
 
     let draining = false;
-    const app = createApp({ configHolder, logger, isDraining: () => draining });
+    const adminToken = readAdminToken(settings, (path) => readFileSync(path, "utf8"));
+    if (adminToken !== undefined) scrubber.addSecrets([adminToken]);
+    const app = createApp({
+      configHolder,
+      logger,
+      isDraining: () => draining,
+      ...(adminToken === undefined ? {} : { adminToken }),
+    });
     const server = createServer(app.http);
     const { server: serverConfig } = initial.config;
     const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;

@@ -13,6 +13,8 @@ export const envSchema = z.object({
   DROVER_HOST: z.string().min(1).optional(),
   DROVER_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  DROVER_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  DROVER_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
 });
 
 export type ProcessSettings = z.output<typeof envSchema>;
@@ -33,4 +35,36 @@ export function readProcessSettings(env: Readonly<Record<string, string | undefi
       hint: `To resolve, fix or unset ${issue.path.map(String).join(".")} (see the environment table in README.md)`,
     })),
   );
+}
+
+/**
+ * The admin API token: the content of `DROVER_ADMIN_TOKEN_FILE` (trimmed; it wins) or
+ * `DROVER_ADMIN_TOKEN`. Undefined when neither is set (the admin API then refuses every call).
+ *
+ * @throws {ConfigError} when the file cannot be read or holds fewer than 16 characters.
+ */
+export function readAdminToken(
+  settings: ProcessSettings,
+  readFile: (path: string) => string,
+): string | undefined {
+  if (settings.DROVER_ADMIN_TOKEN_FILE === undefined) return settings.DROVER_ADMIN_TOKEN;
+  let token: string;
+  try {
+    token = readFile(settings.DROVER_ADMIN_TOKEN_FILE).trim();
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code ?? "unreadable";
+    throw new ConfigError([
+      { file: "environment", path: "DROVER_ADMIN_TOKEN_FILE", message: `cannot read the file (${reason})` },
+    ]);
+  }
+  if (token.length < 16) {
+    throw new ConfigError([
+      {
+        file: "environment",
+        path: "DROVER_ADMIN_TOKEN_FILE",
+        message: "the token must be at least 16 characters",
+      },
+    ]);
+  }
+  return token;
 }

@@ -14,7 +14,7 @@ export {
   type ReloadTrigger,
 } from "./config-holder.js";
 export { watchConfigFile, DEFAULT_RELOAD_DEBOUNCE_MS } from "./watch-config-file.js";
-export { envSchema, readProcessSettings, type ProcessSettings } from "./env-schema.js";
+export { envSchema, readAdminToken, readProcessSettings, type ProcessSettings } from "./env-schema.js";
 export { parseByteSize, parseDurationMs } from "./parse-units.js";
 export type {
   EnvironmentConfig,

@@ -8,3 +8,4 @@ export {
   type IngestResult,
   type WebhookRoutesDeps,
 } from "./webhook-routes.js";
+export { createAdminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
