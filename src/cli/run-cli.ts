@@ -3,6 +3,8 @@ import type { CliCommand, CliIo } from "./cli-command.js";
 import { simulatorCommand } from "../simulator/index.js";
 import { configCheckCommand } from "./config-check-command.js";
 import { deployCommand } from "./deploy-command.js";
+import { deploymentsListCommand, deploymentsShowCommand } from "./deployments-command.js";
+import { tokenCommand } from "./token-command.js";
 import { EXIT_CONFIG, serveCommand } from "./serve-command.js";
 
 /** Every command, in the order `drover --help` lists them. */
@@ -10,6 +12,9 @@ export const COMMANDS: readonly CliCommand[] = [
   serveCommand,
   configCheckCommand,
   deployCommand,
+  tokenCommand,
+  deploymentsListCommand,
+  deploymentsShowCommand,
   simulatorCommand,
 ];
 
