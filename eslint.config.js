@@ -42,4 +42,11 @@ export default tseslint.config(
       "no-console": "off",
     },
   },
+  {
+    // Benchmarks are plain ESM scripts run against dist/: lint them without type information.
+    files: ["bench/**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { parserOptions: { projectService: false, project: null } },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "no-console": "off" },
+  },
 );

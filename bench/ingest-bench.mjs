@@ -83,17 +83,33 @@ const rows = [];
     });
   });
   const port = await listen(server);
-  rows.push(["node:http (read body, 202)", await load(port, (i) => ({ path: "/hooks/registry", headers: { "content-type": "application/json" }, body: registryEvent(i) }))]);
+  rows.push([
+    "node:http (read body, 202)",
+    await load(port, (i) => ({
+      path: "/hooks/registry",
+      headers: { "content-type": "application/json" },
+      body: registryEvent(i),
+    })),
+  ]);
   server.close();
 }
 
 // 2. express 5 with express.raw on the same route.
 {
   const app = express();
-  app.post("/hooks/:source", express.raw({ type: () => true }), (_req, res) => res.status(202).json({ deployments: [] }));
+  app.post("/hooks/:source", express.raw({ type: () => true }), (_req, res) =>
+    res.status(202).json({ deployments: [] }),
+  );
   const server = createServer(app);
   const port = await listen(server);
-  rows.push(["express 5 (raw body, 202)", await load(port, (i) => ({ path: "/hooks/registry", headers: { "content-type": "application/json" }, body: registryEvent(i) }))]);
+  rows.push([
+    "express 5 (raw body, 202)",
+    await load(port, (i) => ({
+      path: "/hooks/registry",
+      headers: { "content-type": "application/json" },
+      body: registryEvent(i),
+    })),
+  ]);
   server.close();
 }
 
@@ -118,8 +134,14 @@ rules:
   await app.core.engine.close(); // measure ingest only: deployments stay queued
   const server = createServer(app.http);
   const port = await listen(server);
-  const headers = { "content-type": "application/vnd.docker.distribution.events.v1+json", authorization: `Bearer ${BEARER}` };
-  rows.push(["drover /hooks/registry (verify, route, SQLite, 202)", await load(port, (i) => ({ path: "/hooks/registry", headers, body: registryEvent(i) }))]);
+  const headers = {
+    "content-type": "application/vnd.docker.distribution.events.v1+json",
+    authorization: `Bearer ${BEARER}`,
+  };
+  rows.push([
+    "drover /hooks/registry (verify, route, SQLite, 202)",
+    await load(port, (i) => ({ path: "/hooks/registry", headers, body: registryEvent(i) })),
+  ]);
   const stored = app.core.store.list({ limit: 1 }).items.length;
   server.close();
   await app.close();
@@ -127,9 +149,13 @@ rules:
 }
 
 const base = rows[0][1].rps;
-console.log(`\ningest benchmark: ${CONCURRENCY} keep-alive connections, ${DURATION_MS} ms each, node ${process.version}\n`);
+console.log(
+  `\ningest benchmark: ${CONCURRENCY} keep-alive connections, ${DURATION_MS} ms each, node ${process.version}\n`,
+);
 console.log("| target | req/s | vs node:http | p50 ms | p99 ms | errors |");
 console.log("| --- | ---: | ---: | ---: | ---: | ---: |");
 for (const [name, r] of rows) {
-  console.log(`| ${name} | ${r.rps.toFixed(0)} | ${(r.rps / base).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`);
+  console.log(
+    `| ${name} | ${r.rps.toFixed(0)} | ${(r.rps / base).toFixed(2)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.errors} |`,
+  );
 }
