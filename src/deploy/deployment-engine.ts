@@ -1,12 +1,10 @@
 import { EventEmitter } from "node:events";
 import type { Logger } from "pino";
-import { isTerminal, type Deployment, type DeploymentError } from "../domain/index.js";
-import { RancherNotFoundError } from "../rancher/index.js";
+import { isTerminal, type Deployment } from "../domain/index.js";
 import { DeploymentNotFoundError, StoreConflictError, type NewDeployment } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
-import { planRecovery } from "./plan-recovery.js";
+import { recoverDeployment } from "./recover-deployment.js";
 import { runDeployment, type StartStep } from "./run-deployment.js";
-import { inspectNewContainers } from "./service-inspection.js";
 
 export const DEFAULT_CONCURRENCY = 16;
 
@@ -199,7 +197,13 @@ export class DeploymentEngine {
   async #tryRecover(deployment: Deployment, attempt: number): Promise<void> {
     if (this.#closed) return;
     try {
-      await this.#recoverOne(deployment);
+      await recoverDeployment(this.#ctx, deployment, {
+        log: this.#log,
+        enqueue: (d) => this.enqueue(d),
+        resume: (d, startAt) => this.#start(d, startAt),
+        transition: (d, to, detail, patch) => this.#transition(d, to, detail, patch),
+        submit: (input) => this.submit(input),
+      });
     } catch (error) {
       const delayMs = Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6));
       this.#log.warn(
@@ -211,65 +215,6 @@ export class DeploymentEngine {
           void this.#tryRecover(deployment, attempt + 1);
         }, delayMs).unref(),
       );
-    }
-  }
-
-  async #recoverOne(deployment: Deployment): Promise<void> {
-    const { client } = await this.#ctx.rancher(deployment.target.environment);
-    let service;
-    let health;
-    try {
-      const ref =
-        deployment.serviceId !== undefined && deployment.projectId !== undefined
-          ? { projectId: deployment.projectId, serviceId: deployment.serviceId }
-          : await client.resolveService(deployment.target.stack, deployment.target.service);
-      service = await client.getService(ref);
-      if (service.state === "active")
-        health = inspectNewContainers(service, await client.listInstances(ref), deployment.target.sidekick);
-    } catch (error) {
-      if (
-        !(error instanceof RancherNotFoundError) &&
-        !(typeof error === "object" && error !== null && "httpStatus" in error && error.httpStatus === 404)
-      )
-        throw error;
-    }
-    const plan = planRecovery(deployment, service, health);
-    this.#log.info({ deploymentId: deployment.id, plan }, "recovering deployment");
-    switch (plan.kind) {
-      case "enqueue":
-        this.enqueue(deployment);
-        return;
-      case "resume":
-        this.#ctx.store.annotate(deployment.id, "note", `resumed after restart: ${plan.detail}`);
-        this.#start(deployment, plan.startAt);
-        return;
-      case "finish": {
-        const error: DeploymentError | undefined =
-          plan.errorCode === undefined ? undefined : { code: plan.errorCode, message: plan.detail };
-        this.#transition(
-          deployment,
-          plan.state,
-          `after restart: ${plan.detail}`,
-          error === undefined ? { pendingAction: null } : { error, pendingAction: null },
-        );
-        return;
-      }
-      case "rollback-deployment": {
-        const failed = this.#transition(deployment, "failed", `after restart: ${plan.detail}`, {
-          error: { code: "ERR_UNHEALTHY", message: plan.detail },
-          pendingAction: null,
-        });
-        if (deployment.previousImage === undefined) return;
-        const colon = deployment.previousImage.lastIndexOf(":");
-        this.submit({
-          target: deployment.target,
-          image: deployment.previousImage.slice(0, colon),
-          tag: deployment.previousImage.slice(colon + 1),
-          source: "recovery",
-          settings: deployment.settings,
-          parentId: failed.id,
-        });
-      }
     }
   }
 

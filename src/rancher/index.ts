@@ -15,6 +15,7 @@ export {
   type WaitForServiceOptions,
 } from "./wait-for-service.js";
 export {
+  isRemoved,
   LAUNCH_CONFIG_LABEL,
   PRIMARY_LAUNCH_CONFIG,
   PULL_IMAGE_LABEL,

@@ -1,7 +1,13 @@
 import type { Logger } from "pino";
 import { RancherApiError, RancherNotFoundError } from "./rancher-errors.js";
 import { RancherHttp, TransientRancherError, type RancherHttpOptions } from "./rancher-http.js";
-import type { Collection, Container, RancherResource, Service } from "./rancher-types.js";
+import {
+  isRemoved,
+  type Collection,
+  type Container,
+  type RancherResource,
+  type Service,
+} from "./rancher-types.js";
 
 export interface RancherClientOptions extends Omit<RancherHttpOptions, "logger"> {
   /** Rancher server URL; a trailing `/v1` or `/v2-beta` is accepted and the v2-beta API is used. */
@@ -21,6 +27,9 @@ export interface ServiceRef {
 /** Upper bound on collection pages followed (100 rows each by default). */
 const MAX_PAGES = 100;
 const PROJECT_ID = /^1a\d+$/;
+/** Stack ids as v2-beta (`1st7`) or v1 (`1e7`) spell them. */
+const STACK_ID = /^1(?:st|e)\d+$/;
+const SERVICE_ID = /^1s\d+$/;
 
 /**
  * Rancher 1.6 API client (v2-beta): resolves names to ids (cached, case-insensitive,
@@ -77,8 +86,10 @@ export class RancherClient {
   }
 
   /**
-   * Resolves `stack/service` to ids (cached). `fresh` drops the cache entry first — use it after a 404.
-   * @throws {RancherNotFoundError} when the stack or service does not exist.
+   * Resolves `stack/service` to ids (cached). Each may be a name (case-insensitive) or an id
+   * (`1st7`/`1e7`, `1s56`). `fresh` drops the cache entry first — use it after a 404 or when the
+   * cached service turned out removed.
+   * @throws {RancherNotFoundError} when the stack or service does not exist (or is removed).
    */
   async resolveService(stack: string, service: string, fresh = false): Promise<ServiceRef> {
     const key = `${stack}/${service}`.toLowerCase();
@@ -86,10 +97,12 @@ export class RancherClient {
     if (cached !== undefined && !fresh) return cached;
     const projectId = await this.resolveProjectId();
     const projectBase = `${this.#base}/projects/${projectId}`;
-    const stackRow = await this.#findByName(`${projectBase}/stacks`, stack, {});
+    const stackRow = await this.#find(`${projectBase}/stacks`, stack, STACK_ID, {});
     if (stackRow === undefined)
       throw new RancherNotFoundError(`stack "${stack}" not found in environment "${this.environment}"`);
-    const serviceRow = await this.#findByName(`${projectBase}/services`, service, { stackId: stackRow.id });
+    const serviceRow = await this.#find(`${projectBase}/services`, service, SERVICE_ID, {
+      stackId: stackRow.id,
+    });
     if (serviceRow === undefined) {
       throw new RancherNotFoundError(
         `service "${service}" not found in stack "${stack}" of environment "${this.environment}"`,
@@ -156,6 +169,31 @@ export class RancherClient {
           url: `…/services/${ref.serviceId}/?action=${action}`,
         });
       }
+    }
+  }
+
+  /**
+   * By name; failing that, by id when `nameOrId` looks like one (and the row is live and matches
+   * `filters`). Names win, so a stack that happens to be called `1e2` is never mistaken for another.
+   */
+  async #find(
+    collectionUrl: string,
+    nameOrId: string,
+    idPattern: RegExp,
+    filters: Record<string, string>,
+  ): Promise<RancherResource | undefined> {
+    const byName = await this.#findByName(collectionUrl, nameOrId, filters);
+    if (byName !== undefined || !idPattern.test(nameOrId)) return byName;
+    try {
+      const row = await this.#http.get<RancherResource & Record<string, unknown>>(
+        `${collectionUrl}/${nameOrId}`,
+        "resolve",
+      );
+      const matches = Object.entries(filters).every(([key, value]) => row[key] === value);
+      return !isRemoved(row) && matches ? row : undefined;
+    } catch (error) {
+      if (error instanceof RancherApiError && error.httpStatus === 404) return undefined;
+      throw error;
     }
   }
 

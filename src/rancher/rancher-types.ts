@@ -29,6 +29,14 @@ export const UPGRADEABLE_STATES: ReadonlySet<string> = new Set([
   "updating-active",
 ]);
 
+/** States of a resource that is being or has been removed (still readable by id in Rancher 1.6). */
+const GONE_STATES: ReadonlySet<string> = new Set(["removing", "removed", "purging", "purged"]);
+
+/** True for a resource that is removed or being removed: its id no longer names a live object. */
+export function isRemoved(resource: { readonly state: string; readonly removed?: string | null }): boolean {
+  return GONE_STATES.has(resource.state) || (resource.removed ?? null) !== null;
+}
+
 /** A launch config as Rancher returns it: kept whole (the upgrade body must carry every key). */
 export type LaunchConfig = Readonly<Record<string, unknown>> & {
   readonly imageUuid?: string;
@@ -49,6 +57,8 @@ export interface RancherResource {
   readonly actions: Readonly<Record<string, string>>;
   readonly transitioning?: "yes" | "no" | "error" | null;
   readonly transitioningMessage?: string | null;
+  /** When the resource was removed (ISO-8601); removed resources stay readable by id. */
+  readonly removed?: string | null;
 }
 
 export interface Service extends RancherResource {

@@ -1,0 +1,163 @@
+import type { Deployment } from "../domain/index.js";
+import {
+  RancherApiError,
+  RancherTimeoutError,
+  RancherUnavailableError,
+  UPGRADEABLE_STATES,
+  type Service,
+} from "../rancher/index.js";
+import type { DeploymentRun } from "./deployment-run.js";
+import { DeploymentFailure, ERR } from "./deployment-failure.js";
+import { rollBack } from "./roll-back.js";
+import {
+  buildUpgradeBody,
+  currentImage,
+  deploymentImage,
+  isMutableTag,
+  targetLaunchConfig,
+  TRANSITIONING_STATES,
+} from "./service-inspection.js";
+import { settleService } from "./settle-service.js";
+import { verifyUpgrade } from "./verify-phase.js";
+
+/** Attempts at POSTing `upgrade` when the service's state keeps moving under us (422 ActionNotAvailable). */
+const MAX_PREPARE_ROUNDS = 3;
+
+/**
+ * preparing → upgrading: skips a target already on this exact image and digest, settles the
+ * service (leftovers, transitions), records the previous image and the intent, then POSTs
+ * `upgrade` with the whole launch config and only the image changed; then waits for `upgraded`.
+ * Until the upgrade is posted nothing has changed, so Rancher being unavailable is waited out
+ * (starting over each time) until the upgrade deadline.
+ */
+export async function prepareAndUpgrade(run: DeploymentRun): Promise<Deployment> {
+  const deadline = run.ctx.now() + run.d.settings.upgradeTimeoutMs;
+  let waiting = false;
+  for (;;) {
+    try {
+      await run.connect();
+      return await prepareOnce(run);
+    } catch (error) {
+      if (!(error instanceof RancherUnavailableError) || run.upgradePosted || run.ctx.now() >= deadline)
+        throw error;
+      if (!waiting)
+        await run.annotate("note", `Rancher unavailable while preparing (${error.message}); trying again`);
+      waiting = true;
+      await run.pause(deadline);
+      run.checkCanceled();
+    }
+  }
+}
+
+async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
+  let service = await run.getService();
+  if (run.d.state === "queued") {
+    const skip = skipReason(run, service);
+    if (skip !== undefined) return await run.move("skipped", skip);
+    await run.move("preparing", "preparing", {
+      startedAt: new Date(run.ctx.now()).toISOString(),
+      projectId: run.ref.projectId,
+      serviceId: run.ref.serviceId,
+    });
+  }
+  const accepted = (s: Service): boolean =>
+    run.runsNew(s) && (s.state === "upgrading" || s.state === "upgraded");
+  for (let round = 1; ; round += 1) {
+    service = await settleService(run, service);
+    if (!UPGRADEABLE_STATES.has(service.state)) {
+      throw new DeploymentFailure(
+        ERR.SERVICE_STATE,
+        `service is ${service.state}; it cannot be upgraded from there`,
+      );
+    }
+    if (targetLaunchConfig(service, run.d.target.sidekick) === undefined) {
+      throw new DeploymentFailure(
+        ERR.TARGET,
+        `sidekick "${run.d.target.sidekick ?? ""}" not found in service ${run.d.target.service}`,
+      );
+    }
+    const previous = currentImage(service, run.d.target.sidekick);
+    await run.annotate(
+      "action",
+      "about to POST upgrade",
+      { pendingAction: "upgrade", ...(previous === undefined ? {} : { previousImage: previous }) },
+      { from: previous, to: run.image },
+    );
+    run.checkCanceled();
+    const body = buildUpgradeBody({
+      service,
+      sidekick: run.d.target.sidekick,
+      image: run.image,
+      strategy: run.d.settings.strategy,
+      forcePull: previous === run.image || isMutableTag(run.d.tag),
+    });
+    try {
+      run.upgradePosted = true;
+      await run.rancher.client.performAction(run.ref, "upgrade", body, accepted);
+      break;
+    } catch (error) {
+      if (!(error instanceof RancherApiError) || !error.isActionNotAvailable || round >= MAX_PREPARE_ROUNDS)
+        throw error;
+      service = await run.getService();
+      if (accepted(service)) break;
+      run.upgradePosted = false;
+      await run.annotate(
+        "note",
+        `service moved to ${service.state} before the upgrade was accepted; preparing again`,
+        { pendingAction: null },
+      );
+    }
+  }
+  await run.move("upgrading", "upgrade accepted", { pendingAction: null });
+  return awaitUpgraded(run);
+}
+
+/** upgrading: waits for `upgraded` within the upgrade deadline (counted from the `upgrading` transition). */
+export async function awaitUpgraded(run: DeploymentRun): Promise<Deployment> {
+  const since = Date.parse(run.d.updatedAt);
+  let service: Service;
+  try {
+    service = await run.wait(
+      "upgraded",
+      since + run.d.settings.upgradeTimeoutMs,
+      (s) => !TRANSITIONING_STATES.has(s.state),
+    );
+  } catch (error) {
+    if (error instanceof RancherTimeoutError)
+      return rollBack(
+        run,
+        { code: ERR.UPGRADE_TIMEOUT, message: `upgrade did not complete: ${error.message}` },
+        "failure",
+      );
+    throw error;
+  }
+  if (service.state === "upgraded" && run.runsNew(service)) return verifyUpgrade(run);
+  if (
+    !run.runsNew(service) &&
+    currentImage(service, run.d.target.sidekick) === run.d.previousImage &&
+    service.state === "active"
+  ) {
+    return run.move("rolled-back", "the service was rolled back outside drover", {
+      error: { code: ERR.EXTERNAL, message: "rolled back by someone else" },
+    });
+  }
+  return rollBack(
+    run,
+    { code: ERR.SERVICE_STATE, message: `upgrade ended in unexpected state ${service.state}` },
+    "failure",
+  );
+}
+
+/** Why a queued deployment need not run: the target already runs exactly this image and digest. */
+function skipReason(run: DeploymentRun, service: Service): string | undefined {
+  const d = run.d;
+  if (
+    d.digest === undefined ||
+    service.state !== "active" ||
+    currentImage(service, d.target.sidekick) !== run.image
+  )
+    return undefined;
+  const last = run.ctx.store.list({ targetKey: d.targetKey, states: ["succeeded"], limit: 1 }).items[0];
+  if (last === undefined || last.digest !== d.digest || deploymentImage(last) !== run.image) return undefined;
+  return `target already runs ${run.image}@${d.digest} (deployment ${last.id})`;
+}
