@@ -186,6 +186,91 @@ const storageSchema = z.strictObject({
   path: z.string().min(1).default("./data/drover.db"),
 });
 
+/**
+ * `notifications:` (docs/notifications.md). Channel URLs carry their secret in the path (Slack) or
+ * may do so (webhooks): register them with the log scrubber (`collectNotificationSecrets` in
+ * `notify/`), since the key name `url` is not one `collectSecrets` treats as secret.
+ */
+export const notificationsSchema = z
+  .strictObject({
+    /** `[terminal]` (default) or `[start, terminal]`: also notify when a deployment starts (`preparing`). */
+    on: z
+      .array(z.enum(["start", "terminal"]))
+      .min(1)
+      .refine(
+        (on) => on.includes("terminal"),
+        "on must include terminal (use [terminal] or [start, terminal])",
+      )
+      .default(["terminal"]),
+    /** Base URL of this drover as reachable by people (links in Slack, Docker Hub `target_url`). */
+    publicUrl: httpUrl.optional(),
+    /** Per-attempt timeout of one delivery. */
+    timeout: durationMs.default(5_000),
+    /** Attempts per delivery (1 = no retry); retried on network errors, timeouts, 408, 429 and 5xx. */
+    attempts: z.number().int().min(1).max(10).default(3),
+    /** Slack incoming webhooks. `states` (the start, `preparing`, and terminal states) defaults to failures. */
+    slack: z
+      .array(
+        z.strictObject({
+          url: httpUrl,
+          states: z
+            .array(
+              z.enum([
+                "preparing",
+                "succeeded",
+                "rolled-back",
+                "failed",
+                "canceled",
+                "superseded",
+                "skipped",
+              ]),
+            )
+            .min(1)
+            .optional(),
+        }),
+      )
+      .default([]),
+    webhooks: z
+      .array(
+        z.strictObject({
+          url: httpUrl,
+          /** HMAC-SHA256 key of `X-Drover-Signature-256` (a secret key name: scrubbed from logs). */
+          secret: z.string().min(16, "secret must be at least 16 characters"),
+          states: z
+            .array(
+              z.enum([
+                "preparing",
+                "succeeded",
+                "rolled-back",
+                "failed",
+                "canceled",
+                "superseded",
+                "skipped",
+              ]),
+            )
+            .min(1)
+            .optional(),
+        }),
+      )
+      .default([]),
+    /** POST Docker Hub's legacy callback for pushes carrying `callback_url` (Docker-owned https hosts only). */
+    dockerHubCallbacks: z.boolean().default(true),
+  })
+  .superRefine((value, ctx) => {
+    if (value.on.includes("start")) return;
+    for (const channel of ["slack", "webhooks"] as const) {
+      value[channel].forEach((entry, index) => {
+        if (entry.states?.includes("preparing") === true) {
+          ctx.addIssue({
+            code: "custom",
+            path: [channel, index, "states"],
+            message: "preparing is only notified when on includes start; use on: [start, terminal]",
+          });
+        }
+      });
+    }
+  });
+
 /** The whole mapping file (product spec §2). Cross-field rules are in `crossCheckMapping`. */
 export const mappingSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
@@ -194,6 +279,7 @@ export const mappingSchema = z.strictObject({
   sources: sourcesSchema.default({}),
   defaults: defaultsSchema.default(defaultsSchema.parse({})),
   rules: z.array(ruleSchema).default([]),
+  notifications: notificationsSchema.default(notificationsSchema.parse({})),
 });
 
 /** A cross-field problem: a document path and a message. */

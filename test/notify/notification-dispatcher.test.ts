@@ -1,0 +1,164 @@
+import { performance } from "node:perf_hooks";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { NotificationError } from "../../src/notify/index.js";
+import { createDispatcherKit, FakeEngine, scripted, webhook } from "./dispatcher-test-kit.js";
+import { makeDeployment, sleep } from "./notify-test-kit.js";
+
+const kit = createDispatcherKit();
+afterEach(async () => {
+  await kit.closeAll();
+});
+
+describe("NotificationDispatcher: never blocking, bounded retries", () => {
+  it("does not delay the engine's listener when the receiver hangs; stops after the configured attempts", async () => {
+    const hanging = await kit.receiver("hang");
+    const {
+      dispatcher: notifications,
+      results,
+      logs,
+    } = kit.dispatcher({
+      on: ["terminal"],
+      notifiers: [webhook(`${hanging.origin}/hook`)],
+      timeoutMs: 300,
+      attempts: 3,
+    });
+    const engine = new FakeEngine();
+    engine.onTransition(notifications.handleTransition);
+
+    const took = [1, 2, 3, 4, 5].map((n) => engine.transition(makeDeployment("failed", { id: `dep_${n}` })));
+    await vi.waitFor(() => expect(results).toHaveLength(5), { timeout: 10_000 });
+    const requestsWhenDone = hanging.requests.length;
+    await sleep(500);
+
+    expect(Math.max(...took)).toBeLessThan(10);
+    expect(results).toEqual(Array.from({ length: 5 }, () => "webhook:failed"));
+    const lines = logs.lines();
+    expect(lines.filter((line) => line["msg"] === "notification failed, retrying")).toHaveLength(10);
+    const finals = lines.filter((line) => line["msg"] === "notification not delivered");
+    expect(finals.map((line) => [line["attempts"], (line["err"] as { code: string }).code])).toEqual(
+      Array.from({ length: 5 }, () => [3, "ERR_NOTIFY_TIMEOUT"]),
+    );
+    // The receiver saw the attempts that reached it (at most 3 per event), and nothing after.
+    expect(requestsWhenDone).toBeGreaterThanOrEqual(5);
+    expect(requestsWhenDone).toBeLessThanOrEqual(15);
+    expect(hanging.requests).toHaveLength(requestsWhenDone);
+  });
+
+  it("does not delay the listener when the receiver answers 500; retries stop after the attempts", async () => {
+    const failing = await kit.receiver(500);
+    const { dispatcher: notifications, logs } = kit.dispatcher({
+      on: ["terminal"],
+      notifiers: [webhook(`${failing.origin}/hook`)],
+      attempts: 3,
+    });
+    const engine = new FakeEngine();
+    engine.onTransition(notifications.handleTransition);
+
+    const took = engine.transition(makeDeployment("rolled-back"));
+    await failing.waitFor(3);
+    await sleep(200);
+
+    expect(took).toBeLessThan(10);
+    expect(failing.requests).toHaveLength(3);
+    const deliveries = new Set(failing.requests.map((request) => request.headers["x-drover-delivery"]));
+    expect(deliveries.size).toBe(1);
+    const messages = logs.lines().map((line) => `${String(line["level"])} ${String(line["msg"])}`);
+    expect(messages.filter((line) => line === "warn notification failed, retrying")).toHaveLength(2);
+    expect(messages.filter((line) => line === "warn notification not delivered")).toHaveLength(1);
+  });
+
+  it("does not retry a 4xx, retries a 429, and succeeds when a retry gets through", async () => {
+    const rejecting = await kit.receiver(400);
+    const limited = await kit.receiver((count) => (count === 1 ? 429 : "ok"));
+    const flaky = await kit.receiver((count) => (count < 3 ? 503 : "ok"));
+    const { results } = kit.dispatcher({
+      on: ["terminal"],
+      notifiers: [
+        webhook(`${rejecting.origin}/a`),
+        webhook(`${limited.origin}/b`),
+        webhook(`${flaky.origin}/c`),
+      ],
+      attempts: 3,
+    });
+    kit.dispatchers[0]!.handleTransition(makeDeployment("succeeded"));
+
+    await vi.waitFor(() => expect(results).toHaveLength(3), { timeout: 5_000 });
+
+    expect([rejecting.requests.length, limited.requests.length, flaky.requests.length]).toEqual([1, 2, 3]);
+    expect(results.sort()).toEqual(["webhook:failed", "webhook:sent", "webhook:sent"]);
+  });
+
+  it("starts deliveries after the listener returned, even for a notifier with slow synchronous work", async () => {
+    const busy = scripted(() => {
+      const until = performance.now() + 50;
+      while (performance.now() < until) {
+        // Burn CPU synchronously, as a careless notifier might.
+      }
+      return Promise.resolve();
+    });
+    const { dispatcher: notifications, results } = kit.dispatcher({ on: ["terminal"], notifiers: [busy] });
+    const engine = new FakeEngine();
+    engine.onTransition(notifications.handleTransition);
+
+    const took = engine.transition(makeDeployment("succeeded"));
+    await vi.waitFor(() => expect(results).toHaveLength(1));
+
+    expect(took).toBeLessThan(10);
+    expect(results).toEqual(["webhook:sent"]);
+  });
+
+  it("bounds a notifier that ignores its abort signal by the timeout", async () => {
+    const stuck = scripted(() => new Promise<void>(() => undefined));
+    const { results } = kit.dispatcher({ on: ["terminal"], notifiers: [stuck], timeoutMs: 50, attempts: 2 });
+
+    kit.dispatchers[0]!.handleTransition(makeDeployment("failed"));
+    await vi.waitFor(() => expect(results).toHaveLength(1), { timeout: 5_000 });
+
+    expect(stuck.calls).toBe(2);
+    expect(results).toEqual(["webhook:failed"]);
+  });
+
+  it("never throws into the engine, whatever a notifier does", async () => {
+    const throwing = scripted(() => {
+      throw new Error("sync boom");
+    });
+    const { dispatcher: notifications, logs } = kit.dispatcher({
+      on: ["terminal"],
+      notifiers: [
+        throwing,
+        {
+          ...throwing,
+          accepts: () => {
+            throw new Error("accepts boom");
+          },
+        },
+      ],
+      attempts: 1,
+    });
+
+    expect(() => notifications.handleTransition(makeDeployment("failed"))).not.toThrow();
+    await vi.waitFor(() =>
+      expect(logs.lines().filter((line) => line["msg"] === "notification not delivered")).toHaveLength(1),
+    );
+
+    expect(logs.lines().some((line) => line["msg"] === "notification dispatch failed")).toBe(true);
+    expect(throwing.calls).toBe(1);
+    expect(logs.lines().filter((line) => line["msg"] === "notification not delivered")).toHaveLength(1);
+  });
+
+  it("treats a NotificationError marked not retryable as final", async () => {
+    const refusing = scripted(() =>
+      Promise.reject(
+        new NotificationError("ERR_NOTIFY_REJECTED", "no", { retryable: false, httpStatus: 410 }),
+      ),
+    );
+    const { results } = kit.dispatcher({ on: ["terminal"], notifiers: [refusing], attempts: 5 });
+
+    kit.dispatchers[0]!.handleTransition(makeDeployment("failed"));
+    await vi.waitFor(() => expect(results).toHaveLength(1));
+    await sleep(50);
+
+    expect(refusing.calls).toBe(1);
+    expect(results).toEqual(["webhook:failed"]);
+  });
+});
