@@ -1,4 +1,5 @@
-import express, { Router, type Request, type Response } from "express";
+import { isUtf8 } from "node:buffer";
+import express, { Router, type NextFunction, type Request, type Response } from "express";
 import { rateLimit } from "express-rate-limit";
 import { AppError, MalformedBodyError, UnsupportedMediaTypeError } from "../errors/index.js";
 import type {
@@ -50,10 +51,11 @@ export interface WebhookRoutesDeps {
 }
 
 /**
- * `POST /hooks/:source[/:token]`. Checks in order (house style §2.9): known source (404),
- * content type (415), size (413), credentials on the raw body (401; 400 for missing headers),
- * JSON syntax (400), payload shape (422). Answers 202 `{ deployments }` once they are stored, or
- * 200 `{ deployments: [], ignored }` for valid deliveries that trigger nothing.
+ * `POST /hooks/:source[/:token]`. Checks in order (house style §2.9): known source (404) and
+ * content type (415) before the body is read, size (413), credentials on the raw body (401; 400
+ * for missing headers), UTF-8 and JSON syntax (400), payload shape (422). Answers 202
+ * `{ deployments }` once they are stored, or 200 `{ deployments: [], ignored }` for valid
+ * deliveries that trigger nothing.
  */
 export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
   const router = Router();
@@ -67,7 +69,10 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
     },
   });
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
-  const handle = (req: Request, res: Response): void => {
+  const sourceOf = new WeakMap<Request, Source>();
+  // Before the body is read: an unknown source (404) or a wrong content type (415) is refused
+  // without reading (or size-checking) the body, so these answers do not depend on its size.
+  const precheck = (req: Request, _res: Response, next: NextFunction): void => {
     const name = String(req.params["source"] ?? "");
     const source = deps.sources().get(name);
     if (source === undefined)
@@ -76,6 +81,12 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
     if (!source.contentTypes.includes(mediaType)) {
       throw new UnsupportedMediaTypeError(`send ${source.contentTypes.join(" or ")}`);
     }
+    sourceOf.set(req, source);
+    next();
+  };
+  const handle = (req: Request, res: Response): void => {
+    const source = sourceOf.get(req);
+    if (source === undefined) throw new Error("webhook precheck did not run");
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
     const request: WebhookRequest = {
       headers: req.headers,
@@ -83,6 +94,9 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
       params: req.params["token"] === undefined ? {} : { token: String(req.params["token"]) },
     };
     const caller = source.verify(request, deps.context);
+    // JSON on the wire must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced
+    // with U+FFFD (which would let a corrupted body through whenever it hit a free-text field).
+    if (!isUtf8(body)) throw new MalformedBodyError("request body is not valid UTF-8");
     let json: unknown;
     try {
       json = JSON.parse(body.toString("utf8"));
@@ -106,7 +120,7 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
     );
     res.status(result.deployments.length > 0 ? 202 : 200).json(result);
   };
-  router.post("/hooks/:source", limiter, rawBody, handle);
-  router.post("/hooks/:source/:token", limiter, rawBody, handle);
+  router.post("/hooks/:source", limiter, precheck, rawBody, handle);
+  router.post("/hooks/:source/:token", limiter, precheck, rawBody, handle);
   return router;
 }
