@@ -6,10 +6,14 @@ import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarte
 import { readFileSync } from "node:fs";
 import type { Config } from "./config/index.js";
 import { ingestPushes } from "./deploy/index.js";
-import { createAdminRoutes, createHttpApp, createWebhookRoutes } from "./http/index.js";
+import { createAdminRoutes, createHttpApp, createMetricsRoutes, createWebhookRoutes } from "./http/index.js";
+import { createMetrics, webhookOutcome, type Metrics } from "./metrics/index.js";
+import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "./notify/index.js";
+import type { NotifierKind } from "./notify/index.js";
 import { createSources, type Source } from "./sources/index.js";
 import { createRancherSimulator } from "./simulator/index.js";
 import { openStore, type DeploymentStore } from "./store/index.js";
+import { isTerminal } from "./domain/index.js";
 
 export interface CoreDeps {
   readonly configHolder: ConfigHolder;
@@ -25,8 +29,12 @@ export interface CoreDeps {
   /** Overrides `storage.path` (tests use `:memory:`). */
   readonly storePath?: string;
   readonly concurrency?: number;
-  /** Called after every persisted deployment change (progress output, notifications). */
+  /** Called after every persisted deployment change (progress output). */
   readonly onEvent?: DeployContext["onEvent"];
+  /** Every Rancher HTTP exchange: call kind and outcome (`ok`, `http_<status>`, `network`). */
+  readonly onRancherCall?: (kind: string, outcome: string) => void;
+  /** Every notification delivery's final outcome. */
+  readonly onNotification?: (kind: NotifierKind, outcome: NotificationOutcome) => void;
 }
 
 /** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
@@ -34,6 +42,8 @@ export interface Core {
   readonly store: DeploymentStore;
   readonly engine: DeploymentEngine;
   readonly pool: RancherPool;
+  /** Sends the `notifications:` of the config in force on deployment transitions. */
+  readonly notifications: NotificationDispatcher;
   close(): Promise<void>;
 }
 
@@ -53,6 +63,7 @@ export function createCore(deps: CoreDeps): Core {
     logger,
     startSimulator: deps.startSimulator ?? createSimulatorStarter(configHolder.current.file, logger),
     ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    ...(deps.onRancherCall === undefined ? {} : { onCall: deps.onRancherCall }),
   });
   const engine = new DeploymentEngine(
     {
@@ -67,15 +78,32 @@ export function createCore(deps: CoreDeps): Core {
     },
     deps.concurrency,
   );
+  const notifierDeps = { fetch: deps.fetch ?? fetch, now };
+  const notifications = new NotificationDispatcher({
+    setup: createNotifiers(config.notifications, notifierDeps),
+    logger,
+    now,
+    ...(deps.onNotification === undefined ? {} : { onResult: deps.onNotification }),
+  });
+  const unsubscribeConfig = configHolder.subscribe((next) => {
+    notifications.configure(createNotifiers(next.config.notifications, notifierDeps));
+  });
+  // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
+  const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
   let closed = false;
   return {
     store,
     engine,
     pool,
+    notifications,
     close: async () => {
       if (closed) return;
       closed = true;
+      unsubscribeConfig();
       await engine.close();
+      unsubscribeEngine();
+      // Terminal notifications of deployments that just ended get a bounded chance to go out.
+      await notifications.close();
       await pool.close();
       store.close();
     },
@@ -119,6 +147,8 @@ export interface App {
   /** The express app (not listening; `serve` or supertest attach it to a server). */
   readonly http: Express;
   readonly core: Core;
+  /** What `GET /metrics` exposes; `serve` reports config reloads into it. */
+  readonly metrics: Metrics;
   /** Resumes deployments left unfinished by a previous run (product spec §3.1). */
   start(): Promise<void>;
   /** True once every component is ready (what `/readyz` reports). */
@@ -133,7 +163,31 @@ export interface App {
  */
 export function createApp(deps: AppDeps): App {
   const { configHolder, logger } = deps;
-  const core = createCore(deps);
+  let engineStats = (): { queued: number; inFlight: number } => ({ queued: 0, inFlight: 0 });
+  const metrics = createMetrics({
+    engineStats: () => engineStats(),
+    configStatus: () => configHolder.status(),
+  });
+  const core = createCore({
+    ...deps,
+    onRancherCall: (kind, outcome) => {
+      metrics.rancherCall(kind, outcome);
+      deps.onRancherCall?.(kind, outcome);
+    },
+    onNotification: (kind, outcome) => {
+      metrics.notificationResult(kind, outcome);
+      deps.onNotification?.(kind, outcome);
+    },
+  });
+  engineStats = () => core.engine.stats();
+  core.engine.onTransition((deployment) => {
+    if (!isTerminal(deployment.state)) return;
+    try {
+      metrics.deploymentFinished(deployment, core.store.events(deployment.id));
+    } catch (error) {
+      logger.warn({ err: error, deploymentId: deployment.id }, "deployment metrics not recorded");
+    }
+  });
   let closed = false;
   const readinessChecks = [
     { name: "config", check: () => !closed },
@@ -179,11 +233,23 @@ export function createApp(deps: AppDeps): App {
     },
     bodyLimitBytes: serverConfig.bodyLimit,
     rateLimit: { windowMs: serverConfig.rateLimit.window, limit: serverConfig.rateLimit.max },
+    // `POST /hooks/ci?wait=`: a waiting request answers 503 within ~200 ms of SIGTERM (draining)
+    // or app.close(), so graceful shutdown is not held for the whole wait.
+    wait: {
+      engine: core.engine,
+      store: core.store,
+      shuttingDown: () => closed || deps.isDraining?.() === true,
+    },
   });
   const http = createHttpApp({
     logger,
     trustProxy: serverConfig.trustProxy,
     routers: [
+      createMetricsRoutes({
+        render: () => metrics.render(),
+        onWebhookResult: (source, status, duplicate) =>
+          metrics.webhookReceived(source, duplicate ? "duplicate" : webhookOutcome(status)),
+      }),
       webhooks,
       createAdminRoutes({
         store: core.store,
@@ -191,7 +257,7 @@ export function createApp(deps: AppDeps): App {
         config,
         configStatus: () => configHolder.status(),
         adminToken: deps.adminToken,
-        readOpen: () => false,
+        readOpen: () => config().admin.readOpen,
         bodyLimitBytes: serverConfig.bodyLimit,
       }),
     ],
@@ -213,6 +279,7 @@ export function createApp(deps: AppDeps): App {
   return {
     http,
     core,
+    metrics,
     start: () => core.engine.recover(),
     isReady: () => readinessChecks.every((item) => item.check()),
     close: async () => {

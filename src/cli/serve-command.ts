@@ -78,9 +78,10 @@ export const serveCommand: CliCommand = {
     let stopWatching = (): void => undefined;
     let resolveStopped: (code: number) => void = () => undefined;
     const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
-    const onHup = (): void => {
-      configHolder.reload("signal");
+    const reload = (trigger: "signal" | "file"): void => {
+      app.metrics.configReloaded(configHolder.reload(trigger).outcome);
     };
+    const onHup = (): void => reload("signal");
     const onStop = (signal: string): void => {
       if (draining) return;
       draining = true;
@@ -102,7 +103,7 @@ export const serveCommand: CliCommand = {
     const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
     await app.start();
     app.core.engine.watchStore(STORE_POLL_MS);
-    stopWatching = watchConfigFile(file, () => configHolder.reload("file"));
+    stopWatching = watchConfigFile(file, () => reload("file"));
     logger.info({ host, port, configHash: initial.hash }, "listening");
     return await stopped;
   },

@@ -14,3 +14,34 @@ export function collectSecrets(value: unknown, underSecretKey = false): string[]
   }
   return [];
 }
+
+/** Paths and queries at least this long are registered with the log scrubber on their own. */
+const MIN_SECRET_PATH_LENGTH = 20;
+
+interface NotificationChannels {
+  readonly slack: readonly { readonly url: string }[];
+  readonly webhooks: readonly { readonly url: string; readonly secret: string }[];
+}
+
+/**
+ * Secret values of the `notifications:` section: every channel URL (as written and normalised),
+ * its path and query when 20+ characters (Slack's token lives there), and webhook secrets.
+ * `collectSecrets` already finds `secret`, but not `url` (the key name does not look secret).
+ */
+export function collectNotificationSecrets(settings: NotificationChannels): string[] {
+  const values = new Set<string>();
+  for (const { url } of [...settings.slack, ...settings.webhooks]) {
+    values.add(url);
+    try {
+      const parsed = new URL(url);
+      values.add(parsed.href);
+      const rest = `${parsed.pathname}${parsed.search}`;
+      // Short paths (`/hooks`) are ordinary text that scrubbing would mangle in other log lines.
+      if (rest.length >= MIN_SECRET_PATH_LENGTH) values.add(rest);
+    } catch {
+      // The schema validated the URL; nothing more to add.
+    }
+  }
+  for (const { secret } of settings.webhooks) values.add(secret);
+  return [...values];
+}

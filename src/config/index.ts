@@ -23,3 +23,4 @@ export type {
   RuleTarget,
   TagPolicy,
 } from "./mapping-schema.js";
+export { collectNotificationSecrets } from "./collect-secrets.js";

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors/index.js";
-import { collectSecrets } from "./collect-secrets.js";
+import { collectNotificationSecrets, collectSecrets } from "./collect-secrets.js";
 import { expandEnvReferences } from "./expand-env.js";
 import { crossCheckMapping, mappingSchema, type MappingConfig } from "./mapping-schema.js";
 import { formatPath, positionAt, positionOf } from "./yaml-positions.js";
@@ -134,6 +134,7 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
       ...new Set([
         ...collectSecrets(parsed.data),
         ...secretExpansions(expansion.expandedValues, parsed.data),
+        ...collectNotificationSecrets(parsed.data.notifications),
       ]),
     ],
     loadedAt: (options.now ?? (() => new Date()))().toISOString(),

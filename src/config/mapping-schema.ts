@@ -155,6 +155,8 @@ const sourcesSchema = z.strictObject({
       jwtPublicKeyFile: z.string().min(1).optional(),
       audience: z.string().min(1).optional(),
       issuer: z.string().min(1).optional(),
+      /** true: a token works for one request (its `jti` is claimed); default: reusable until `exp` (ADR 0004). */
+      singleUse: z.boolean().optional(),
     })
     .optional(),
   /** Harbor: the policy's Auth Header value (`<token>` or `Bearer <token>`). */
@@ -188,8 +190,8 @@ const storageSchema = z.strictObject({
 
 /**
  * `notifications:` (docs/notifications.md). Channel URLs carry their secret in the path (Slack) or
- * may do so (webhooks): register them with the log scrubber (`collectNotificationSecrets` in
- * `notify/`), since the key name `url` is not one `collectSecrets` treats as secret.
+ * may do so (webhooks): `loadConfig` adds them to the scrubber's secrets (`collectNotificationSecrets`),
+ * since the key name `url` is not one `collectSecrets` treats as secret.
  */
 export const notificationsSchema = z
   .strictObject({
@@ -271,6 +273,11 @@ export const notificationsSchema = z
     }
   });
 
+/** `admin:` — the admin API (`/api/*`). `readOpen` lets GET requests through without the admin token. */
+const adminSchema = z.strictObject({
+  readOpen: z.boolean().default(false),
+});
+
 /** The whole mapping file (product spec §2). Cross-field rules are in `crossCheckMapping`. */
 export const mappingSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
@@ -280,6 +287,7 @@ export const mappingSchema = z.strictObject({
   defaults: defaultsSchema.default(defaultsSchema.parse({})),
   rules: z.array(ruleSchema).default([]),
   notifications: notificationsSchema.default(notificationsSchema.parse({})),
+  admin: adminSchema.default(adminSchema.parse({})),
 });
 
 /** A cross-field problem: a document path and a message. */

@@ -10,10 +10,15 @@ import {
   type Deployment,
   type DeployTarget,
 } from "../domain/index.js";
-import { AuthError, PayloadInvalidError } from "../errors/index.js";
+import { AppError, AuthError, PayloadInvalidError } from "../errors/index.js";
 import { safeUrl } from "../log/index.js";
 import { normalizeImage } from "../routing/index.js";
-import { DeploymentNotFoundError, StoreConflictError, type DeploymentStore } from "../store/index.js";
+import {
+  DeploymentNotFoundError,
+  InvalidCursorError,
+  StoreConflictError,
+  type DeploymentStore,
+} from "../store/index.js";
 import { createJsonBody } from "./json-body.js";
 
 export interface AdminRoutesDeps {
@@ -23,32 +28,57 @@ export interface AdminRoutesDeps {
   readonly configStatus: () => ConfigStatus;
   /** `DROVER_ADMIN_TOKEN`; undefined → every call is refused (except reads when `readOpen`). */
   readonly adminToken: string | undefined;
-  /** Lets GET requests through without a token (`admin.readOpen` in the config). */
+  /** Lets GET/HEAD requests through without a token (`admin.readOpen` in the config, read per request). */
   readonly readOpen: () => boolean;
   readonly bodyLimitBytes: number;
 }
 
+/** One name of a target (environment, stack, service, sidekick): what Rancher and the config accept. */
+const NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
+const NAME_PATTERN = new RegExp(`^${NAME}$`);
+const TAG_PATTERN = /^[\w][\w.-]{0,127}$/;
+
+/** `environment/stack/service`: what `target=` filters by (a sidekick shares its service's key). */
+const targetKeyText = z
+  .string()
+  .max(300)
+  .regex(new RegExp(`^${NAME}/${NAME}/${NAME}$`), "target must be environment/stack/service");
+
 const listQuery = z.strictObject({
-  target: z.string().min(1).max(300).optional(),
+  target: targetKeyText.optional(),
   state: z.string().max(300).optional(),
   image: z.string().min(1).max(300).optional(),
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().min(1).max(200).optional(),
+  /** Checked by the store (400 `ERR_STORE_CURSOR_INVALID`), like any cursor no page returned. */
+  cursor: z.string().optional(),
 });
 
 const targetText = z
   .string()
-  .regex(/^[^/]+\/[^/]+\/[^/]+(\/[^/]+)?$/, "target must be environment/stack/service[/sidekick]");
+  .max(300)
+  .regex(
+    new RegExp(`^${NAME}/${NAME}/${NAME}(/${NAME})?$`),
+    "target must be environment/stack/service[/sidekick] (letters, digits, _ . -)",
+  );
 
 const manualDeploy = z.strictObject({
   image: z.string().min(1).max(300),
-  tag: z.string().regex(/^[\w][\w.-]{0,127}$/, "not a valid tag"),
+  tag: z.string().regex(TAG_PATTERN, "not a valid tag"),
   digest: z
     .string()
     .regex(/^sha256:[a-f0-9]{64}$/, "not a sha256 digest")
     .optional(),
   target: targetText,
 });
+
+/** 400: a path segment that is not valid percent-encoding (`/api/deployments/%E0`). */
+class MalformedPathError extends AppError {
+  readonly code = "ERR_PATH_MALFORMED";
+  override readonly status = 400;
+}
+
+/** Methods that only read: `admin.readOpen` lets them through without a token. */
+const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
 
 /**
  * The admin API (`/api/*`), behind `Authorization: Bearer <DROVER_ADMIN_TOKEN>` (constant-time
@@ -58,12 +88,13 @@ const manualDeploy = z.strictObject({
 export function createAdminRoutes(deps: AdminRoutesDeps): Router {
   const router = Router();
   const expected = deps.adminToken === undefined ? undefined : digest(deps.adminToken);
-  router.use("/api", (req: Request, _res: Response, next: NextFunction) => {
+  router.use("/api", (req: Request, res: Response, next: NextFunction) => {
     const header = req.headers.authorization ?? "";
     const presented = /^Bearer (\S+)$/i.exec(header)?.[1];
     if (expected !== undefined && presented !== undefined && timingSafeEqual(digest(presented), expected))
       return next();
-    if (req.method === "GET" && deps.readOpen()) return next();
+    if (READ_METHODS.has(req.method) && deps.readOpen()) return next();
+    res.setHeader("www-authenticate", 'Bearer realm="drover admin API"');
     if (presented === undefined)
       return next(new AuthError("send Authorization: Bearer <DROVER_ADMIN_TOKEN>"));
     return next(new AuthError("wrong admin token"));
@@ -71,15 +102,14 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Router {
 
   router.get("/api/deployments", (req, res) => {
     const query = parse(listQuery, req.query);
-    const states = query.state?.split(",").filter((state) => state !== "");
-    const unknown = states?.find((state) => !(DEPLOYMENT_STATES as readonly string[]).includes(state));
-    if (unknown !== undefined) throw new PayloadInvalidError(`unknown state "${unknown.slice(0, 40)}"`);
+    const states = parseStates(query.state);
+    const image = query.image === undefined ? undefined : imageFilter(query.image);
     const page = deps.store.list({
       limit: query.limit,
       ...(query.target === undefined ? {} : { targetKey: query.target.toLowerCase() }),
-      ...(states === undefined ? {} : { states: states as Deployment["state"][] }),
-      ...(query.image === undefined ? {} : { image: query.image }),
-      ...(query.cursor === undefined ? {} : { cursor: query.cursor }),
+      ...(states === undefined ? {} : { states }),
+      ...(image === undefined ? {} : { image }),
+      ...(query.cursor === undefined ? {} : { cursor: checkCursor(query.cursor) }),
     });
     res.json({
       items: page.items.map(present),
@@ -127,6 +157,7 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Router {
         `only failed, rolled-back or canceled deployments can be retried (this one is ${original.state})`,
       );
     }
+    ensureEnvironment(deps.config(), original.target);
     const retry = deps.engine.submit({
       target: original.target,
       image: original.image,
@@ -146,22 +177,27 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Router {
       stack: String(req.params["stack"]),
       service: String(req.params["service"]),
     };
+    for (const part of ["environment", "stack", "service"] as const) {
+      if (!NAME_PATTERN.test(target[part]))
+        throw new PayloadInvalidError(`${part} must be a name of letters, digits, _ . - (at most 128)`);
+    }
     ensureEnvironment(deps.config(), target);
     const history = primarySucceeded(deps.store, targetKey(target));
     const current = history[0];
     if (current === undefined)
       throw new StoreConflictError(`no successful deployment of ${targetKey(target)} is recorded`);
     const currentImage = `${current.image}:${current.tag}`;
-    const previous = [...history.slice(1).map((d) => `${d.image}:${d.tag}`), current.previousImage].find(
-      (image) => image !== undefined && image !== currentImage,
-    );
+    // Older successful deployments first (newest first), then the image the newest one replaced.
+    const previous = [
+      ...history.slice(1).map((d): ImageRef => ({ name: d.image, tag: d.tag })),
+      ...[current.previousImage].map((text) => (text === undefined ? undefined : parseImageRef(text))),
+    ].find((ref): ref is ImageRef => ref !== undefined && `${ref.name}:${ref.tag}` !== currentImage);
     if (previous === undefined)
       throw new StoreConflictError(`no image before ${currentImage} is recorded for ${targetKey(target)}`);
-    const colon = previous.lastIndexOf(":");
     const deployment = deps.engine.submit({
       target,
-      image: normalizeOrReject(previous.slice(0, colon)),
-      tag: previous.slice(colon + 1),
+      image: previous.name,
+      tag: previous.tag,
       source: "rollback",
       reqId: req.id,
       settings: resolveSettings(deps.config(), target),
@@ -183,6 +219,13 @@ export function createAdminRoutes(deps: AdminRoutesDeps): Router {
       rules: config.rules.length,
     });
   });
+
+  // A path parameter that is not valid percent-encoding: the router raises a bare URIError.
+  router.use("/api", (error: unknown, _req: Request, _res: Response, next: NextFunction) => {
+    next(
+      error instanceof URIError ? new MalformedPathError("the path is not valid percent-encoding") : error,
+    );
+  });
   return router;
 }
 
@@ -197,9 +240,72 @@ function parse<T extends z.ZodType>(schema: T, input: unknown): z.output<T> {
   const where = issue === undefined || issue.path.length === 0 ? "" : `${issue.path.map(String).join(".")}: `;
   const message =
     issue?.code === "unrecognized_keys"
-      ? `unknown field(s) ${issue.keys.join(", ")}`
+      ? `unknown field(s) ${issue.keys.map((key) => key.slice(0, 40)).join(", ")}`
       : (issue?.message ?? "invalid");
-  throw new PayloadInvalidError(`${where}${message}`);
+  throw new PayloadInvalidError(`${where}${message}`.slice(0, 300));
+}
+
+/** Cursors are short (an encoded id); a long one is refused before the store decodes it. */
+function checkCursor(cursor: string): string {
+  if (cursor.length > 200) throw new InvalidCursorError("the cursor is not one a previous page returned");
+  return cursor;
+}
+
+/** `state=a,b` → the states (422 for an unknown one); an empty list means no filter. */
+function parseStates(text: string | undefined): Deployment["state"][] | undefined {
+  const states = text?.split(",").filter((state) => state !== "");
+  if (states === undefined || states.length === 0) return undefined;
+  const unknown = states.find((state) => !(DEPLOYMENT_STATES as readonly string[]).includes(state));
+  if (unknown !== undefined) throw new PayloadInvalidError(`unknown state "${unknown.slice(0, 40)}"`);
+  return states as Deployment["state"][];
+}
+
+/** `image=name[:tag]` → the normalised name, with the tag if given (`nginx:1.25` → `docker.io/library/nginx:1.25`). */
+function imageFilter(text: string): string {
+  const ref = splitReference(text);
+  if (ref.digest !== undefined)
+    throw new PayloadInvalidError("image: filter by name or name:tag, not digest");
+  if (ref.tag !== undefined && !TAG_PATTERN.test(ref.tag))
+    throw new PayloadInvalidError("image: not a valid tag");
+  const name = normalizeOrReject(ref.name);
+  return ref.tag === undefined ? name : `${name}:${ref.tag}`;
+}
+
+interface ImageRef {
+  /** Normalised name. */
+  readonly name: string;
+  readonly tag: string;
+}
+
+/**
+ * `name[:tag][@digest]` → parts. A colon before the last `/` belongs to a registry port
+ * (`registry.example.com:5000/shop/frontend`), not to a tag.
+ */
+function splitReference(text: string): { name: string; tag?: string; digest?: string } {
+  const at = text.indexOf("@");
+  const named = at < 0 ? text : text.slice(0, at);
+  const digest = at < 0 ? undefined : text.slice(at + 1);
+  const colon = named.lastIndexOf(":");
+  const base =
+    colon <= named.lastIndexOf("/")
+      ? { name: named }
+      : { name: named.slice(0, colon), tag: named.slice(colon + 1) };
+  return digest === undefined ? base : { ...base, digest };
+}
+
+/**
+ * A recorded image (`previousImage`, as Rancher ran it: `nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`)
+ * → normalised name and tag (`latest` when none; a digest is dropped); undefined if unusable.
+ */
+function parseImageRef(text: string): ImageRef | undefined {
+  const ref = splitReference(text.trim());
+  const tag = ref.tag ?? "latest";
+  if (!TAG_PATTERN.test(tag)) return undefined;
+  try {
+    return { name: normalizeImage(ref.name).name, tag };
+  } catch {
+    return undefined;
+  }
 }
 
 function parseTarget(text: string): DeployTarget {
@@ -208,7 +314,8 @@ function parseTarget(text: string): DeployTarget {
 }
 
 function ensureEnvironment(config: Config, target: DeployTarget): void {
-  if (config.environments[target.environment] === undefined) {
+  // Own keys only: `constructor`, `__proto__` and friends are not environments.
+  if (!Object.hasOwn(config.environments, target.environment)) {
     throw new PayloadInvalidError(`environment "${target.environment.slice(0, 60)}" is not configured`);
   }
 }

@@ -24,6 +24,7 @@ class BadRequestError extends AppError {
 export function toAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error;
   if (error === null || typeof error !== "object") return undefined;
+  if (error instanceof URIError) return new BadRequestError("the request path is not valid percent-encoding");
   const lib = error as HttpLibraryError;
   switch (lib.type) {
     case "entity.too.large":

@@ -1,13 +1,10 @@
-import type { Config } from "../config/index.js";
+import { collectNotificationSecrets as collectChannelSecrets, type Config } from "../config/index.js";
 import type { DeploymentState } from "../domain/index.js";
 import { DockerHubCallbackNotifier } from "./docker-hub-callback-notifier.js";
 import type { NotifierSetup } from "./notification-dispatcher.js";
 import type { Notifier } from "./notifier.js";
 import { SLACK_DEFAULT_STATES, SlackNotifier } from "./slack-notifier.js";
 import { WEBHOOK_DEFAULT_STATES, WebhookNotifier } from "./webhook-notifier.js";
-
-/** Paths and queries at least this long are registered with the log scrubber on their own. */
-const MIN_SECRET_PATH_LENGTH = 20;
 
 /** The `notifications:` section of the config. */
 export type NotificationSettings = Config["notifications"];
@@ -58,25 +55,9 @@ export function createNotifiers(settings: NotificationSettings, deps: CreateNoti
 }
 
 /**
- * Secret values of the `notifications:` section for the log scrubber: every channel URL (as
- * written and normalised), its path and query when 20+ characters (Slack's token lives there), and
- * webhook secrets.
- * `collectSecrets` already finds `secret`, but not `url` (the key name does not look secret).
+ * Secret values of the `notifications:` section for the log scrubber (channel URLs and their
+ * long paths, webhook secrets). `loadConfig` already includes them in `LoadedConfig.secrets`.
  */
 export function collectNotificationSecrets(settings: NotificationSettings): string[] {
-  const values = new Set<string>();
-  for (const { url } of [...settings.slack, ...settings.webhooks]) {
-    values.add(url);
-    try {
-      const parsed = new URL(url);
-      values.add(parsed.href);
-      const rest = `${parsed.pathname}${parsed.search}`;
-      // Short paths (`/hooks`) are ordinary text that scrubbing would mangle in other log lines.
-      if (rest.length >= MIN_SECRET_PATH_LENGTH) values.add(rest);
-    } catch {
-      // The schema validated the URL; nothing more to add.
-    }
-  }
-  for (const { secret } of settings.webhooks) values.add(secret);
-  return [...values];
+  return collectChannelSecrets(settings);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { z } from "zod";
 import type { ImagePush } from "../domain/index.js";
 import { splitImageName } from "./image-reference.js";
@@ -12,6 +13,11 @@ export interface CiSourceOptions {
   readonly key: CiTokenKey;
   readonly audience?: string;
   readonly issuer?: string;
+  /**
+   * `sources.ci.singleUse` (default false): claim each token's `jti` on first use and refuse any
+   * later request with that token (401). Off: a token is good for any number of requests until `exp`.
+   */
+  readonly singleUse?: boolean;
 }
 
 const ciPushSchema = z.strictObject({
@@ -27,14 +33,21 @@ const ciPushSchema = z.strictObject({
  * - Auth: a JWT signed HS256 with `sources.ci.jwtSecret`, or RS256/ES256 verified with the public
  *   key from `sources.ci.jwtPublicKeyFile`; the algorithm is pinned by the key (`none` and
  *   HS256-with-the-public-key are refused). `exp` and `jti` are required, `nbf` is honoured (with 30 s
- *   of tolerated clock skew), `aud`/`iss` are checked when configured. Each `jti`
- *   is claimed through `context.claimTokenId`: a token works for one request only (a replay is a
- *   401, even when the first request's body was then refused). The `scope` claim
+ *   of tolerated clock skew), `aud`/`iss` are checked when configured. The `scope` claim
  *   (`{ images?, targets? }`) is returned as `VerifiedCaller.scope`, `sub` as the subject.
+ * - Reuse (docs/adr/0004-ci-token-reuse.md): a token is good for any number of requests until its
+ *   `exp`, so one long-lived token (`drover token create --ttl 90d`) can sit in a CI secret
+ *   variable. Replays are caught by the delivery id instead: `ci:<jti>:<sha256 hex of the raw
+ *   body>`. The same token with the same bytes again (a replay, `curl --retry` after a lost
+ *   response) is the same delivery — the store answers with the first request's deployments and
+ *   `duplicate: true`, creating nothing; the same token with another body (the next build's tag)
+ *   is a new delivery. With `singleUse: true` each `jti` is instead claimed through
+ *   `context.claimTokenId` on first use, and any later request with it is a 401 (reason
+ *   `replayed`), even when the first request's body was then refused.
  * - Body (strict: unknown fields are a 422): `{ "image": "registry.example.com/shop/frontend",
  *   "tag": "1.4.2-22-7e56158", "digest"?: "sha256:…" }`. The image is split like Docker does (a
  *   first component with `.`/`:` or `localhost` is the registry host) and must be lower-case,
- *   without tag or digest. The push's delivery id is the token's `jti`, its pusher the `sub`.
+ *   without tag or digest. The push's delivery id is as above, its pusher the `sub`.
  *
  * Fixture: `test/fixtures/payloads/ci/push.json`.
  */
@@ -46,10 +59,10 @@ export function createCiSource(options: CiSourceOptions): Source {
     contentTypes: ["application/json"],
     verify(request: WebhookRequest, context: SourceContext): VerifiedCaller {
       const claims = verifyToken(readBearerToken(request.headers), context.now());
-      if (!context.claimTokenId(claims.jti, claims.expiresAt)) {
+      if (options.singleUse === true && !context.claimTokenId(claims.jti, claims.expiresAt)) {
         throw new WebhookAuthError(
           "replayed",
-          "this token was already used (each CI token is good for one request)",
+          "this token was already used (sources.ci.singleUse is on: each CI token is good for one request)",
         );
       }
       const caller: VerifiedCaller = {
@@ -59,7 +72,7 @@ export function createCiSource(options: CiSourceOptions): Source {
       tokenIds.set(caller, claims.jti);
       return caller;
     },
-    parse(json: unknown, _request: WebhookRequest, caller: VerifiedCaller): ParsedDelivery {
+    parse(json: unknown, request: WebhookRequest, caller: VerifiedCaller): ParsedDelivery {
       const body = parsePayload(ciPushSchema, json, "CI push");
       const name = splitImageName(body.image);
       if (!name.ok) throw invalidPayload("CI push", `image: ${name.problem}`);
@@ -69,10 +82,18 @@ export function createCiSource(options: CiSourceOptions): Source {
         tag: body.tag,
         source: "ci",
         ...(body.digest === undefined ? {} : { digest: body.digest }),
-        ...(jti === undefined ? {} : { deliveryId: jti }),
+        ...(jti === undefined ? {} : { deliveryId: ciDeliveryId(jti, request.rawBody) }),
         ...(caller.subject === undefined ? {} : { pusher: caller.subject }),
       };
       return { pushes: [push] };
     },
   };
+}
+
+/**
+ * The delivery id of a CI request: `ci:<jti>:<sha256 hex of the raw body>`. The same token with
+ * the same bytes is the same delivery (a replay or a retry); another body is a new one.
+ */
+export function ciDeliveryId(jti: string, rawBody: Buffer): string {
+  return `ci:${jti}:${createHash("sha256").update(rawBody).digest("hex")}`;
 }

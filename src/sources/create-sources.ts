@@ -31,12 +31,13 @@ export function createSources(
     created.push(createDockerHubSource({ token: sources.dockerhub.token }));
   if (sources.registry !== undefined) created.push(createRegistrySource({ bearer: sources.registry.bearer }));
   if (sources.ci !== undefined) {
-    const { audience, issuer } = sources.ci;
+    const { audience, issuer, singleUse } = sources.ci;
     created.push(
       createCiSource({
         key: ciKey(sources.ci, options.publicKeyText),
         ...(audience === undefined ? {} : { audience }),
         ...(issuer === undefined ? {} : { issuer }),
+        ...(singleUse === undefined ? {} : { singleUse }),
       }),
     );
   }

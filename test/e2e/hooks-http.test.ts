@@ -209,7 +209,7 @@ describe.each(SOURCE_NAMES)("POST %s hook", (source) => {
   });
 
   if (source === "ci") {
-    it("refuses a replayed token (each jti is single-use) and keeps the one deployment", async () => {
+    it("answers a replayed request (same token, same body) with the same deployment, creating no second one", async () => {
       const target = start();
       const body = JSON.stringify(validPayload("ci"));
       const headers = { authorization: `Bearer ${ciToken()}` };
@@ -218,8 +218,12 @@ describe.each(SOURCE_NAMES)("POST %s hook", (source) => {
       const replay = await post(target, "ci", body, headers);
 
       expect(first.status).toBe(202);
-      expectError(replay, 401, "ERR_WEBHOOK_AUTH");
-      expect(replay.body.error.reason).toBe("replayed");
+      expect(first.body.duplicate).toBe(false);
+      expect(replay.status).toBe(202);
+      expect(replay.body.duplicate).toBe(true);
+      expect(replay.body.deployments.map((d: { id: string }) => d.id)).toEqual(
+        first.body.deployments.map((d: { id: string }) => d.id),
+      );
       expect(deploymentCount(target)).toBe(1);
     });
   } else {

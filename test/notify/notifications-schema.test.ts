@@ -38,7 +38,7 @@ describe("notificationsSchema", () => {
     });
   });
 
-  it("reads channels, expands ${VAR} and reports webhook secrets (not URLs) as secrets by key name", () => {
+  it("reads channels, expands ${VAR} and reports webhook secrets and channel URLs as secrets", () => {
     const loaded = load(
       `${BASE}
 notifications:
@@ -63,7 +63,10 @@ notifications:
     expect(notifications.timeout).toBe(2_000);
     expect(notifications.slack[0]?.url).toBe("https://hooks.slack.com/services/T1/B2/abcdefabcdef");
     expect(loaded.secrets).toContain("0123456789abcdef0123");
-    expect(loaded.secrets).not.toContain("https://hooks.slack.com/services/T1/B2/abcdefabcdef");
+    // Channel URLs are secrets too (Slack's token is its path): loadConfig adds them for the scrubber.
+    expect(loaded.secrets).toContain("https://hooks.slack.com/services/T1/B2/abcdefabcdef");
+    expect(loaded.secrets).toContain("/services/T1/B2/abcdefabcdef");
+    expect(loaded.secrets).not.toContain("/drover"); // short paths are ordinary text
     expect(collectNotificationSecrets(notifications)).toContain(
       "https://hooks.slack.com/services/T1/B2/abcdefabcdef",
     );

@@ -1,7 +1,8 @@
-import { createHmac, generateKeyPairSync } from "node:crypto";
+import { createHash, createHmac, generateKeyPairSync } from "node:crypto";
 import jwt from "jsonwebtoken";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/errors/index.js";
+import { ciDeliveryId } from "../../src/sources/ci-source.js";
 import { createCiSource, createCiTokenVerifier, type Source } from "../../src/sources/index.js";
 import { authFailure, makeContext, makeRequest, payloadFailure, readFixture } from "./source-test-helpers.js";
 
@@ -38,7 +39,7 @@ function verify(source: Source, token: string, context = makeContext(NOW)) {
 describe("createCiSource", () => {
   const source = createCiSource({ key: { secret: SECRET } });
 
-  it("turns a CI call with an HS256 token into a push with the jti as delivery id", () => {
+  it("turns a CI call with an HS256 token into a push whose delivery id is ci:<jti>:<sha256 of the body>", () => {
     const body = readFixture("ci/push.json");
     const context = makeContext(NOW);
     const request = makeRequest({ headers: bearer(hs256(claims())), body });
@@ -55,12 +56,31 @@ describe("createCiSource", () => {
           tag: "1.4.2-22-7e56158",
           digest: "sha256:df77fd4cd8358e8682db87e8c2a2c48071539a22baa1ff1efa7aef38d7336d23",
           source: "ci",
-          deliveryId: "job-4711-1",
+          deliveryId: `ci:job-4711-1:${createHash("sha256").update(request.rawBody).digest("hex")}`,
           pusher: "gitlab-ci:shop/frontend",
         },
       ],
     });
-    expect(context.claimed.get("job-4711-1")).toBe("2026-08-21T10:05:00.000Z");
+    expect(context.claimed.size).toBe(0);
+  });
+
+  it("gives the same token and body the same delivery id, and another body another one", () => {
+    const token = hs256(claims());
+    const deliveryOf = (body: unknown) => {
+      const request = makeRequest({ headers: bearer(token), body });
+      return source.parse(body, request, source.verify(request, makeContext(NOW))).pushes[0]?.deliveryId;
+    };
+
+    const first = deliveryOf({ image: "shop/web", tag: "1.0.0" });
+    const again = deliveryOf({ image: "shop/web", tag: "1.0.0" });
+    const next = deliveryOf({ image: "shop/web", tag: "1.0.1" });
+
+    expect(first).toMatch(/^ci:job-4711-1:[0-9a-f]{64}$/);
+    expect(again).toBe(first);
+    expect(next).not.toBe(first);
+    expect(ciDeliveryId("job-4711-1", Buffer.from("a"))).not.toBe(
+      ciDeliveryId("job-4711-1", Buffer.from("a ")),
+    );
   });
 
   it("returns the token's scope claim", () => {
@@ -118,15 +138,33 @@ describe("createCiSource", () => {
     expect(verify(source, hs256(claims({ exp: NOW_S - 10 })))).toBeDefined();
   });
 
-  it("refuses a replayed jti, and does not burn the jti of a refused token", () => {
+  it("accepts the same token again by default (reusable until exp) without claiming its jti", () => {
     const context = makeContext(NOW);
-    authFailure(() => verify(source, hs256(claims(), `${SECRET}-other`), context));
+    const token = hs256(claims());
 
-    verify(source, hs256(claims()), context);
-    const replay = authFailure(() => verify(source, hs256(claims({ sub: "someone-else" })), context));
+    verify(source, token, context);
+    const again = verify(source, token, context);
 
-    expect(replay.reason).toBe("replayed");
-    expect([...context.claimed.keys()]).toEqual(["job-4711-1"]);
+    expect(again).toEqual({ subject: "gitlab-ci:shop/frontend" });
+    expect(context.claimed.size).toBe(0);
+  });
+
+  describe("with singleUse: true", () => {
+    const singleUse = createCiSource({ key: { secret: SECRET }, singleUse: true });
+
+    it("claims the jti until exp, refuses a replayed jti, and does not burn the jti of a refused token", () => {
+      const context = makeContext(NOW);
+      authFailure(() => verify(singleUse, hs256(claims(), `${SECRET}-other`), context));
+
+      verify(singleUse, hs256(claims()), context);
+      const replay = authFailure(() => verify(singleUse, hs256(claims({ sub: "someone-else" })), context));
+
+      expect(replay.reason).toBe("replayed");
+      expect(replay.code).toBe("ERR_WEBHOOK_AUTH");
+      expect(replay.status).toBe(401);
+      expect(replay.message).toMatch(/already used/);
+      expect([...context.claimed.entries()]).toEqual([["job-4711-1", "2026-08-21T10:05:00.000Z"]]);
+    });
   });
 
   describe("with aud and iss configured", () => {
