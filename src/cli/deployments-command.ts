@@ -46,21 +46,30 @@ async function callApi(
 ): Promise<unknown> {
   const base = (values.url ?? io.env["DROVER_URL"] ?? "http://127.0.0.1:8090").replace(/\/+$/, "");
   const token = values.token ?? io.env["DROVER_ADMIN_TOKEN"];
-  if (token === undefined) throw new UsageError("no admin token: set DROVER_ADMIN_TOKEN or pass --token");
+  // Without a token the request goes out unauthenticated: a server with `admin.readOpen` answers it.
   let response: Response;
   try {
     response = await fetch(`${base}${path}`, {
-      headers: { authorization: `Bearer ${token}`, accept: "application/json" },
+      headers: {
+        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+        accept: "application/json",
+      },
       signal: AbortSignal.timeout(15_000),
     });
   } catch (error) {
     throw new Error(`cannot reach drover at ${base} (${(error as Error).name})`);
   }
   const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-  if (!response.ok)
+  if (!response.ok) {
+    const hint =
+      response.status === 401 && token === undefined
+        ? " (no admin token given: set DROVER_ADMIN_TOKEN or pass --token)"
+        : "";
     throw new Error(
-      `drover answered ${response.status}: ${body.error?.code ?? ""} ${body.error?.message ?? ""}`.trim(),
+      `drover answered ${response.status}: ${body.error?.code ?? ""} ${body.error?.message ?? ""}`.trim() +
+        hint,
     );
+  }
   return body;
 }
 

@@ -48,7 +48,9 @@ export class RancherPool {
   }
 
   async get(environment: string): Promise<RancherTarget> {
-    const config = this.#options.environments()[environment];
+    const environments = this.#options.environments();
+    // Own keys only: `constructor` or `toString` is not an environment.
+    const config = Object.hasOwn(environments, environment) ? environments[environment] : undefined;
     if (config === undefined)
       throw new RancherNotFoundError(`environment "${environment}" is not in the config`);
     const fingerprint = JSON.stringify(config);

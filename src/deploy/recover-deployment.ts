@@ -1,5 +1,10 @@
 import type { Logger } from "pino";
-import type { Deployment, DeploymentError, DeploymentState } from "../domain/index.js";
+import {
+  splitImageReference,
+  type Deployment,
+  type DeploymentError,
+  type DeploymentState,
+} from "../domain/index.js";
 import { RancherNotFoundError } from "../rancher/index.js";
 import type { DeploymentPatch, NewDeployment } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
@@ -80,11 +85,12 @@ export async function recoverDeployment(
         pendingAction: null,
       });
       if (deployment.previousImage === undefined) return;
-      const colon = deployment.previousImage.lastIndexOf(":");
+      const previous = splitImageReference(deployment.previousImage);
       actions.submit({
         target: deployment.target,
-        image: deployment.previousImage.slice(0, colon),
-        tag: deployment.previousImage.slice(colon + 1),
+        image: previous.image,
+        tag: previous.tag,
+        ...(previous.digest === undefined ? {} : { digest: previous.digest }),
         source: "recovery",
         settings: deployment.settings,
         parentId: failed.id,

@@ -11,3 +11,4 @@ export {
   type DeploySettings,
   type DeployTarget,
 } from "./deployment.js";
+export { splitImageReference, type ImageReferenceParts } from "./split-image-reference.js";

@@ -19,9 +19,9 @@ afterEach(async () => {
   await app?.close();
 });
 
-async function start(): Promise<string> {
+async function start(text = CONFIG): Promise<string> {
   const logs = captureLogs("info");
-  const load = (): LoadedConfig => loadConfig({ file: "x.yml", env: {}, readFile: () => CONFIG });
+  const load = (): LoadedConfig => loadConfig({ file: "x.yml", env: {}, readFile: () => text });
   const holder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
   app = createApp({ configHolder: holder, logger: logs.logger, adminToken: TOKEN });
   const target = { environment: "demo", stack: "shop", service: "worker" };
@@ -56,8 +56,8 @@ describe("drover deployments", () => {
   it("fails clearly without a token, with a wrong one, and for a bad id", async () => {
     const url = await start();
 
-    await expect(deploymentsListCommand.run(["--url", url], createTestIo())).rejects.toBeInstanceOf(
-      UsageError,
+    await expect(deploymentsListCommand.run(["--url", url], createTestIo())).rejects.toThrow(
+      /^drover answered 401: ERR_AUTH .*\(no admin token given: set DROVER_ADMIN_TOKEN or pass --token\)$/,
     );
     await expect(
       deploymentsListCommand.run(["--url", url, "--token", "wrong-token-wrong-token"], createTestIo()),
@@ -68,5 +68,13 @@ describe("drover deployments", () => {
     await expect(
       deploymentsShowCommand.run(["d_missing", "--url", url, "--token", TOKEN], createTestIo()),
     ).rejects.toThrow(/404/);
+  });
+
+  it("reads without a token from a server whose config opens reads (admin.readOpen)", async () => {
+    const url = await start(`${CONFIG}admin: { readOpen: true }\n`);
+    const io = createTestIo({ DROVER_URL: url });
+
+    expect(await deploymentsListCommand.run([], io)).toBe(0);
+    expect(io.out()).toMatch(/^d_\w+\s+queued\s+demo\/shop\/worker/);
   });
 });
