@@ -22,7 +22,8 @@ COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 COPY --chown=root:root config /config
-RUN mkdir -p /data && chown node:node /data
+# /data is the volume; ./data (the default storage.path, relative to /app) points into it.
+RUN mkdir -p /data && chown node:node /data && ln -s /data /app/data
 USER node
 VOLUME ["/config", "/data"]
 EXPOSE 8090
