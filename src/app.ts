@@ -247,8 +247,8 @@ export function createApp(deps: AppDeps): App {
     routers: [
       createMetricsRoutes({
         render: () => metrics.render(),
-        onWebhookResult: (source, status, duplicate) =>
-          metrics.webhookReceived(source, duplicate ? "duplicate" : webhookOutcome(status)),
+        onWebhookResult: (source, status, ingested) =>
+          metrics.webhookReceived(source, ingested ?? webhookOutcome(status)),
       }),
       webhooks,
       createAdminRoutes({

@@ -9,4 +9,4 @@ export {
   type WebhookRoutesDeps,
 } from "./webhook-routes.js";
 export { createAdminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
-export { createMetricsRoutes, DUPLICATE_LOCAL, type MetricsRoutesDeps } from "./metrics-routes.js";
+export { createMetricsRoutes, INGEST_OUTCOME_LOCAL, type MetricsRoutesDeps } from "./metrics-routes.js";

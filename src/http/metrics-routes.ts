@@ -5,13 +5,14 @@ export interface MetricsRoutesDeps {
   readonly render: () => Promise<{ readonly contentType: string; readonly body: string }>;
   /**
    * Called once per `/hooks/*` response with the source named in the path (not validated: the
-   * metrics bound label values), the status sent, and whether the delivery was a redelivery.
+   * metrics bound label values), the status sent, and — when the delivery was ingested — what
+   * ingest made of it (`accepted`, `ignored`, `duplicate`), whatever a `?wait` answered after.
    */
-  readonly onWebhookResult: (source: string, status: number, duplicate: boolean) => void;
+  readonly onWebhookResult: (source: string, status: number, ingested: string | undefined) => void;
 }
 
-/** Set by the webhook route on `res.locals` when a delivery was recognised as a redelivery. */
-export const DUPLICATE_LOCAL = "droverDuplicate";
+/** Set by the webhook route on `res.locals` once a delivery is ingested: `accepted`, `ignored` or `duplicate`. */
+export const INGEST_OUTCOME_LOCAL = "droverIngestOutcome";
 
 /**
  * `GET /metrics` (Prometheus text format; no auth, like most exporters: it carries counts and
@@ -23,7 +24,8 @@ export function createMetricsRoutes(deps: MetricsRoutesDeps): Router {
   router.use("/hooks", (req: Request, res: Response, next: NextFunction) => {
     const source = req.path.split("/")[1] ?? "";
     res.once("finish", () => {
-      deps.onWebhookResult(source, res.statusCode, res.locals[DUPLICATE_LOCAL] === true);
+      const ingested: unknown = res.locals[INGEST_OUTCOME_LOCAL];
+      deps.onWebhookResult(source, res.statusCode, typeof ingested === "string" ? ingested : undefined);
     });
     next();
   });

@@ -16,7 +16,7 @@ import {
   type DeploymentWatch,
   type WaitResult,
 } from "./wait-for-deployments.js";
-import { DUPLICATE_LOCAL } from "./metrics-routes.js";
+import { INGEST_OUTCOME_LOCAL } from "./metrics-routes.js";
 
 /** 404 for `/hooks/<name>` when no such source is configured. */
 export class UnknownSourceError extends AppError {
@@ -67,9 +67,11 @@ const WAIT_OK_STATES: ReadonlySet<string> = new Set(["succeeded", "skipped"]);
 
 /** The `?wait=` answer: one JSON body once the deployments are terminal, at the limit, or at shutdown. */
 export interface WaitAnswer {
-  readonly outcome: "succeeded" | "failed" | "timeout" | "interrupted";
+  readonly outcome: "succeeded" | "failed" | "timeout" | "interrupted" | "ignored";
   readonly deployments: readonly DeploymentSummary[];
   readonly duplicate: boolean;
+  /** Why nothing was deployed (`outcome: ignored`). */
+  readonly ignored?: string;
   /** Set on every outcome but `succeeded`, so the body also has the error shape clients expect. */
   readonly error?: { readonly code: `ERR_${string}`; readonly message: string };
 }
@@ -145,7 +147,8 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
       delivery.pushes.length === 0
         ? { deployments: [], ignored: delivery.ignored ?? "nothing to deploy" }
         : deps.ingest(source, delivery, caller, req.id);
-    res.locals[DUPLICATE_LOCAL] = result.duplicate === true;
+    res.locals[INGEST_OUTCOME_LOCAL] =
+      result.duplicate === true ? "duplicate" : result.deployments.length > 0 ? "accepted" : "ignored";
     req.log.info(
       {
         source: source.name,
@@ -157,7 +160,21 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
       },
       "webhook accepted",
     );
-    if (waitSeconds === undefined || deps.wait === undefined || result.deployments.length === 0) {
+    if (waitSeconds !== undefined && deps.wait !== undefined && result.deployments.length === 0) {
+      // The caller asked for a deployment's outcome and none was created: no silent 200 for a CI
+      // job whose push matched no rule (or fell outside its token's scope).
+      const ignored = result.ignored ?? "nothing to deploy";
+      const answer: WaitAnswer = {
+        outcome: "ignored",
+        deployments: [],
+        duplicate: result.duplicate === true,
+        ignored,
+        error: { code: "ERR_NOTHING_DEPLOYED", message: `nothing was deployed: ${ignored}` },
+      };
+      res.status(409).json(answer);
+      return;
+    }
+    if (waitSeconds === undefined || deps.wait === undefined) {
       res.status(result.deployments.length > 0 ? 202 : 200).json(result);
       return;
     }

@@ -147,6 +147,20 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
     expect(res.body.error.message).toContain("rolled-back");
   }, 30_000);
 
+  it("counts waited requests in /metrics by what ingest made of them, not by the wait's status", async () => {
+    const { app } = start();
+
+    expect((await postCi(app, push("bad-2.1"), { query: "?wait=30" })).status).toBe(409);
+    expect(
+      (await postCi(app, push("1.0.0", "registry.example.com/shop/unmapped"), { query: "?wait=5" })).status,
+    ).toBe(409);
+    const metrics = await request(app.http).get("/metrics");
+
+    expect(metrics.text).toContain('drover_webhooks_total{source="ci",outcome="accepted"} 1\n');
+    expect(metrics.text).toContain('drover_webhooks_total{source="ci",outcome="ignored"} 1\n');
+    expect(metrics.text).not.toContain('outcome="other"');
+  }, 30_000);
+
   it("answers 504 with the current states when a deployment still runs at the limit", async () => {
     const { app } = start();
     const startedAt = Date.now();
@@ -168,12 +182,32 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
     expect(elapsedMs).toBeLessThan(4_000);
   }, 15_000);
 
-  it("answers an ignored delivery (no rule matches) at once with the normal 200", async () => {
+  it("answers an ignored delivery (no rule matches) at once with 409: nothing was deployed", async () => {
     const { app } = start();
+    const startedAt = Date.now();
 
     const res = await postCi(app, push("1.0.0", "registry.example.com/shop/unmapped"), {
       query: "?wait=600",
     });
+
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(res.status).toBe(409);
+    expect(res.body).toEqual({
+      outcome: "ignored",
+      deployments: [],
+      duplicate: false,
+      ignored: expect.stringContaining("no rule"),
+      error: {
+        code: "ERR_NOTHING_DEPLOYED",
+        message: expect.stringMatching(/^nothing was deployed: .*no rule/),
+      },
+    });
+  });
+
+  it("without wait, the same ignored delivery is the normal 200", async () => {
+    const { app } = start();
+
+    const res = await postCi(app, push("1.0.0", "registry.example.com/shop/unmapped"));
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
