@@ -4,6 +4,7 @@ import type { Logger } from "pino";
 import type { ConfigHolder } from "./config/index.js";
 import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "./deploy/index.js";
 import { readFileSync } from "node:fs";
+import { ConfigError } from "./errors/index.js";
 import type { Config } from "./config/index.js";
 import { ingestPushes } from "./deploy/index.js";
 import { createAdminRoutes, createHttpApp, createMetricsRoutes, createWebhookRoutes } from "./http/index.js";
@@ -133,7 +134,21 @@ function buildSources(config: Config, configFile: string): ReadonlyMap<string, S
   const keyFile = config.sources.ci?.jwtPublicKeyFile;
   if (keyFile === undefined) return createSources(config.sources);
   const path = isAbsolute(keyFile) ? keyFile : resolve(dirname(configFile), keyFile);
-  return createSources(config.sources, { publicKeyText: readFileSync(path, "utf8") });
+  let publicKeyText: string;
+  try {
+    publicKeyText = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "read error";
+    throw new ConfigError([
+      {
+        file: configFile,
+        path: "sources.ci.jwtPublicKeyFile",
+        message: `cannot read the public key file ${path} (${code})`,
+        hint: "To resolve, point jwtPublicKeyFile at a readable PEM public key file (relative paths are relative to the config file)",
+      },
+    ]);
+  }
+  return createSources(config.sources, { publicKeyText });
 }
 
 export interface AppDeps extends CoreDeps {

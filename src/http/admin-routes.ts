@@ -376,12 +376,7 @@ function listTargets(config: Config, store: DeploymentStore): TargetSummary[] {
     for (const { environment, stack, service } of rule.targets)
       keys.add(targetKey({ environment, stack, service }));
   }
-  for (let cursor: string | undefined, pages = 0; pages < 50; pages += 1) {
-    const page = store.list({ limit: 200, ...(cursor === undefined ? {} : { cursor }) });
-    for (const deployment of page.items) keys.add(deployment.targetKey);
-    cursor = page.nextCursor;
-    if (cursor === undefined) break;
-  }
+  for (const key of store.targetKeys()) keys.add(key);
   return [...keys].sort().map((key) => {
     const last = store.list({ targetKey: key, limit: 1 }).items[0];
     const succeeded = primarySucceeded(store, key)[0];

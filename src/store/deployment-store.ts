@@ -115,6 +115,8 @@ export interface DeploymentStore {
    * (`name:tag`), from `succeeded` deployments (and their recorded `previousImage`s).
    */
   successfulImages(targetKey: string, limit: number): readonly string[];
+  /** Every target key that has at least one deployment, sorted (an index-only scan). */
+  targetKeys(): readonly string[];
   /**
    * Records a CI token id until its expiry; false if it was already recorded (a replay).
    * Expired ids are purged as a side effect.

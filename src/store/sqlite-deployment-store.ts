@@ -119,6 +119,10 @@ export class SqliteDeploymentStore implements DeploymentStore {
     return this.#annotate.immediate(id, event, patch);
   }
 
+  targetKeys(): readonly string[] {
+    return this.#sql.targetKeys.all().map((row) => row.target_key);
+  }
+
   successfulImages(targetKey: string, limit: number): readonly string[] {
     const images = new Set<string>();
     if (limit < 1) return [];

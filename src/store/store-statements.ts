@@ -65,6 +65,15 @@ export function prepareStoreStatements(db: Database) {
       `SELECT image, tag, previous_image FROM deployments WHERE target_key = ? AND state = 'succeeded'
        ORDER BY finished_at DESC, id DESC`,
     ),
+    // A skip scan: one index seek per distinct target, not a pass over every deployment.
+    targetKeys: db.prepare<[], { target_key: string }>(
+      `WITH RECURSIVE keys(k) AS (
+         SELECT MIN(target_key) FROM deployments
+         UNION ALL
+         SELECT (SELECT MIN(target_key) FROM deployments WHERE target_key > keys.k) FROM keys WHERE keys.k IS NOT NULL
+       )
+       SELECT k AS target_key FROM keys WHERE k IS NOT NULL`,
+    ),
     purgeTokens: db.prepare<[string]>("DELETE FROM token_ids WHERE expires_at <= ?"),
     insertToken: db.prepare<[string, string]>(
       "INSERT OR IGNORE INTO token_ids (jti, expires_at) VALUES (?, ?)",

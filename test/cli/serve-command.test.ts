@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { serveCommand } from "../../src/cli/serve-command.js";
-import { UsageError } from "../../src/errors/index.js";
+import { ConfigError, UsageError } from "../../src/errors/index.js";
 import { createTestIo } from "../helpers/cli-io.js";
 
 const yaml = (tag: string): string =>
@@ -52,6 +52,27 @@ describe("serveCommand", () => {
     expect(res.status).toBe(200);
     expect(body.config).toMatchObject({ rejectedReloads: 1, reloads: 0 });
     expect(await running).toBe(0);
+  });
+
+  it("refuses to start with a ConfigError naming the setting when the CI public key file is missing", async () => {
+    const file = tempConfig(`${yaml("v1")}sources:\n  ci: { jwtPublicKeyFile: keys/missing-ci.pub }\n`);
+
+    const failure = serveCommand.run(
+      ["--config", file, "--port", "0", "--host", "127.0.0.1"],
+      createTestIo(),
+    );
+
+    await expect(failure).rejects.toBeInstanceOf(ConfigError);
+    await expect(failure).rejects.toMatchObject({
+      issues: [
+        {
+          path: "sources.ci.jwtPublicKeyFile",
+          message: expect.stringMatching(
+            /cannot read the public key file .*keys\/missing-ci\.pub \(ENOENT\)/,
+          ),
+        },
+      ],
+    });
   });
 
   it("throws a UsageError on unknown flags and bad ports", async () => {

@@ -3,6 +3,23 @@ import { DeploymentNotFoundError } from "../../src/store/index.js";
 import { memoryStore, newDeployment } from "./store-fixtures.js";
 
 describe("SqliteDeploymentStore", () => {
+  describe("targetKeys", () => {
+    it("lists every target with a deployment once, sorted", () => {
+      const { store } = memoryStore();
+      expect(store.targetKeys()).toEqual([]);
+      const targets = [
+        { environment: "prod", stack: "shop", service: "worker" },
+        { environment: "demo", stack: "shop", service: "frontend" },
+        { environment: "prod", stack: "shop", service: "worker" },
+        { environment: "demo", stack: "shop", service: "frontend", sidekick: "nginx" },
+        { environment: "Prod", stack: "Shop", service: "API" },
+      ];
+      for (const target of targets) store.create(newDeployment({ target }));
+
+      expect(store.targetKeys()).toEqual(["demo/shop/frontend", "prod/shop/api", "prod/shop/worker"]);
+    });
+  });
+
   describe("create", () => {
     it("stores a queued deployment with a queued transition event", () => {
       const { store, clock } = memoryStore();
