@@ -14,6 +14,13 @@ interface Running {
   readonly done: Promise<void>;
 }
 
+/** A non-terminal deployment found at start-up whose recovery has not decided yet (Rancher not answering). */
+interface PendingRecovery {
+  readonly targetKey: string;
+  /** Aborted by an operator cancel; the run recovery resumes starts canceled (and so rolls back). */
+  readonly cancel: AbortController;
+}
+
 export interface EngineStats {
   readonly queued: number;
   readonly inFlight: number;
@@ -23,7 +30,9 @@ export interface EngineStats {
  * Runs deployments: at most one per target (environment/stack/service) at a time, at most
  * `concurrency` in all, targets served in arrival order (fairness). A newer push for the same
  * target and launch config supersedes the queued one. Deployments are stored before they get
- * here; the engine only moves them on.
+ * here; the engine only moves them on. A target whose deployment from before a restart still awaits
+ * recovery (Rancher not answering yet) counts as busy: new work for it waits in the queue until
+ * recovery has decided.
  */
 export class DeploymentEngine {
   readonly #ctx: DeployContext;
@@ -32,6 +41,9 @@ export class DeploymentEngine {
   readonly #queues = new Map<string, string[]>();
   readonly #ready: string[] = [];
   readonly #running = new Map<string, Running>();
+  /** Deployments (by id) whose start-up recovery is pending; their targets are busy. */
+  readonly #recovering = new Map<string, PendingRecovery>();
+  readonly #recoveryLoops = new Set<Promise<void>>();
   readonly #events = new EventEmitter();
   readonly #shutdown = new AbortController();
   readonly #retryTimers = new Set<NodeJS.Timeout>();
@@ -92,7 +104,7 @@ export class DeploymentEngine {
       }
       queue.push(deployment.id);
       this.#queues.set(deployment.targetKey, queue);
-      if (!this.#running.has(deployment.targetKey) && !this.#ready.includes(deployment.targetKey))
+      if (!this.#busy(deployment.targetKey) && !this.#ready.includes(deployment.targetKey))
         this.#ready.push(deployment.targetKey);
     }
     this.#dispatch();
@@ -100,8 +112,13 @@ export class DeploymentEngine {
 
   /**
    * Cancels a deployment: a queued one becomes `canceled` at once; a running one is stopped and
-   * rolled back if its upgrade had started (it ends `canceled`). Returns the deployment as it is now.
-   * @throws {StoreConflictError} when it is already terminal.
+   * rolled back if its upgrade had started (it ends `canceled`). A deployment from before a restart
+   * whose recovery is still waiting for Rancher is only marked: once Rancher answers, recovery
+   * resumes it already canceled, so it ends `canceled` (rolled back if its upgrade had started), or
+   * recovery records the outcome Rancher shows when the deployment had already ended. Returns the
+   * deployment as it is now (still non-terminal unless it was queued).
+   * @throws {StoreConflictError} when it is already terminal, or past `queued` but not run by this
+   * engine (e.g. left by a shutdown), where canceling without a rollback would be wrong.
    */
   cancel(id: string): Deployment {
     const deployment = this.#ctx.store.get(id);
@@ -114,6 +131,22 @@ export class DeploymentEngine {
       this.#ctx.store.annotate(id, "note", "cancel requested by an operator");
       return this.#ctx.store.get(id) ?? deployment;
     }
+    const pending = this.#recovering.get(id);
+    if (pending !== undefined) {
+      if (!pending.cancel.signal.aborted) {
+        pending.cancel.abort();
+        this.#ctx.store.annotate(
+          id,
+          "note",
+          "cancel requested by an operator; recovery is waiting for Rancher and will roll back if the upgrade had started",
+        );
+      }
+      return this.#ctx.store.get(id) ?? deployment;
+    }
+    if (deployment.state !== "queued")
+      throw new StoreConflictError(
+        `deployment ${id} is ${deployment.state} but not run by this drover process; it cannot be canceled now`,
+      );
     const queue = this.#queues.get(deployment.targetKey);
     if (queue !== undefined) queue.splice(queue.indexOf(id) >>> 0, queue.includes(id) ? 1 : 0);
     return this.#transition(deployment, "canceled", "canceled by an operator while queued", {
@@ -146,9 +179,14 @@ export class DeploymentEngine {
    */
   async recover(): Promise<void> {
     const active = this.#ctx.store.listActive();
-    for (const deployment of active) {
-      if (deployment.state === "queued") continue;
-      await this.#tryRecover(deployment, 1);
+    const started = active.filter((deployment) => deployment.state !== "queued");
+    // Every target with something to recover is busy until its recovery has decided.
+    for (const deployment of started)
+      this.#recovering.set(deployment.id, { targetKey: deployment.targetKey, cancel: new AbortController() });
+    for (const deployment of started) {
+      if (await this.#recoverOnce(deployment.id)) continue;
+      const loop = this.#keepRecovering(deployment.id).finally(() => this.#recoveryLoops.delete(loop));
+      this.#recoveryLoops.add(loop);
     }
     // Queued work last, so it waits behind what was already running for its target.
     this.enqueue(...active.filter((deployment) => deployment.state === "queued"));
@@ -182,6 +220,7 @@ export class DeploymentEngine {
     this.#shutdown.abort();
     for (const timer of this.#retryTimers) clearTimeout(timer);
     this.#retryTimers.clear();
+    await Promise.all([...this.#recoveryLoops]);
     await Promise.all([...this.#running.values()].map((running) => running.done));
   }
 
@@ -193,29 +232,87 @@ export class DeploymentEngine {
     }
   }
 
-  /** Recovers one deployment; if Rancher cannot be asked now, tries again later (backing off). */
-  async #tryRecover(deployment: Deployment, attempt: number): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Recovers one deployment whose recovery is pending, from its stored state as it is now (an
+   * operator may have canceled meanwhile). Returns false when Rancher could not be asked (try
+   * again later), true when recovery has decided or there is nothing left to decide.
+   */
+  async #recoverOnce(id: string, attempt = 1): Promise<boolean> {
+    const pending = this.#recovering.get(id);
+    if (this.#closed || pending === undefined) return true;
+    const deployment = this.#ctx.store.get(id);
+    if (deployment === undefined || isTerminal(deployment.state)) {
+      this.#endRecovery(id);
+      return true;
+    }
     try {
       await recoverDeployment(this.#ctx, deployment, {
         log: this.#log,
         enqueue: (d) => this.enqueue(d),
-        resume: (d, startAt) => this.#start(d, startAt),
+        resume: (d, startAt) => this.#start(d, startAt, pending.cancel),
         transition: (d, to, detail, patch) => this.#transition(d, to, detail, patch),
-        submit: (input) => this.submit(input),
+        submit: (input) => this.#submitFirst(input),
       });
     } catch (error) {
-      const delayMs = Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6));
+      if (this.#closed) return true;
       this.#log.warn(
-        { err: error, deploymentId: deployment.id, delayMs },
+        { err: error, deploymentId: id, attempt, delayMs: recoveryDelayMs(attempt) },
         "recovery could not read Rancher; trying again later",
       );
-      this.#retryTimers.add(
-        setTimeout(() => {
-          void this.#tryRecover(deployment, attempt + 1);
-        }, delayMs).unref(),
-      );
+      return false;
     }
+    this.#endRecovery(id);
+    return true;
+  }
+
+  /** Tries a pending recovery again (backing off, on the injected clock) until it decides or the engine closes. */
+  async #keepRecovering(id: string): Promise<void> {
+    let onShutdown = (): void => undefined;
+    const shutdown = new Promise<void>((resolve) => {
+      onShutdown = () => resolve();
+    });
+    this.#shutdown.signal.addEventListener("abort", onShutdown, { once: true });
+    try {
+      for (let attempt = 1; !this.#closed; attempt += 1) {
+        await Promise.race([this.#ctx.sleep(recoveryDelayMs(attempt)), shutdown]);
+        if (await this.#recoverOnce(id, attempt + 1)) return;
+      }
+    } finally {
+      this.#shutdown.signal.removeEventListener("abort", onShutdown);
+    }
+  }
+
+  /** Recovery has decided (or the deployment ended meanwhile): its target takes queued work again. */
+  #endRecovery(id: string): void {
+    const pending = this.#recovering.get(id);
+    if (pending === undefined) return;
+    this.#recovering.delete(id);
+    const key = pending.targetKey;
+    if (!this.#busy(key) && (this.#queues.get(key)?.length ?? 0) > 0 && !this.#ready.includes(key))
+      this.#ready.push(key);
+    this.#dispatch();
+  }
+
+  /**
+   * A rollback deployment started by recovery: runs first for its target and supersedes nothing
+   * (pushes queued while recovery was pending are newer intent and run after it).
+   */
+  #submitFirst(input: NewDeployment): Deployment {
+    const deployment = this.#ctx.store.create(input);
+    const queue = this.#queues.get(deployment.targetKey) ?? [];
+    queue.unshift(deployment.id);
+    this.#queues.set(deployment.targetKey, queue);
+    if (!this.#busy(deployment.targetKey) && !this.#ready.includes(deployment.targetKey))
+      this.#ready.push(deployment.targetKey);
+    this.#dispatch();
+    return deployment;
+  }
+
+  /** A target is busy while one of its deployments runs or awaits recovery. */
+  #busy(key: string): boolean {
+    if (this.#running.has(key)) return true;
+    for (const pending of this.#recovering.values()) if (pending.targetKey === key) return true;
+    return false;
   }
 
   #transition(
@@ -242,7 +339,7 @@ export class DeploymentEngine {
   #dispatch(): void {
     while (!this.#closed && this.#running.size < this.#concurrency && this.#ready.length > 0) {
       const key = this.#ready.shift() as string;
-      if (this.#running.has(key)) continue;
+      if (this.#busy(key)) continue;
       const queue = this.#queues.get(key) ?? [];
       const id = queue.shift();
       if (queue.length === 0) this.#queues.delete(key);
@@ -256,9 +353,8 @@ export class DeploymentEngine {
     }
   }
 
-  #start(deployment: Deployment, startAt: StartStep): void {
+  #start(deployment: Deployment, startAt: StartStep, cancel = new AbortController()): void {
     const key = deployment.targetKey;
-    const cancel = new AbortController();
     const done = runDeployment(this.#ctx, deployment, {
       startAt,
       signal: cancel.signal,
@@ -273,9 +369,15 @@ export class DeploymentEngine {
       )
       .finally(() => {
         this.#running.delete(key);
-        if ((this.#queues.get(key)?.length ?? 0) > 0 && !this.#ready.includes(key)) this.#ready.push(key);
+        if (!this.#busy(key) && (this.#queues.get(key)?.length ?? 0) > 0 && !this.#ready.includes(key))
+          this.#ready.push(key);
         this.#dispatch();
       });
     this.#running.set(key, { id: deployment.id, cancel, done });
   }
+}
+
+/** Back-off between attempts at recovering a deployment while Rancher cannot be read: 2 s doubling to 60 s. */
+function recoveryDelayMs(attempt: number): number {
+  return Math.min(60_000, 1_000 * 2 ** Math.min(attempt, 6));
 }

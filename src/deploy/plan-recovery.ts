@@ -19,7 +19,9 @@ export type RecoveryPlan =
 /**
  * The decision table of product spec §3.1, as a pure function of the recorded deployment and
  * Rancher's actual state. `service` is undefined when the service no longer exists; `health`
- * is the new containers' report when the service is `active` on the new image.
+ * is the new containers' report when the service is `active` on the new image. For a same-image
+ * redeploy (previous image = new image) still `preparing`, a service `active` on that image is no
+ * proof the upgrade was posted, so it is prepared again (spec §3.1: "S runs P, stable").
  */
 export function planRecovery(
   deployment: Deployment,
@@ -43,6 +45,9 @@ export function planRecovery(
   const runsP = p !== undefined && image === p;
   const s = service.state;
   const upgradeIntent = state !== "preparing" || deployment.pendingAction === "upgrade";
+  // A same-image redeploy (P = N, re-pulled): the service running N proves nothing about this
+  // deployment's upgrade. No pre-upgrade launch config version is recorded to tell them apart.
+  const sameImage = p !== undefined && p === n;
 
   if (state === "rolling-back") {
     if (s === "rolling-back")
@@ -92,6 +97,13 @@ export function planRecovery(
     };
   if (runsN && s === "canceled-upgrade" && upgradeIntent)
     return { kind: "resume", startAt: "rollback", detail: "upgrade was canceled in Rancher; rolling back" };
+  if (state === "preparing" && sameImage && s === "active")
+    return {
+      kind: "resume",
+      startAt: "prepare",
+      detail:
+        "same-image redeploy: the service active on that image does not show the upgrade was posted; preparing again",
+    };
   if (runsN && s === "active" && upgradeIntent) {
     if (health !== undefined && health.healthy >= health.expected && health.unhealthy === 0) {
       return {

@@ -106,10 +106,73 @@ describe("planRecovery", () => {
       undefined,
       { kind: "finish", state: "failed", errorCode: "ERR_CHANGED_OUTSIDE" },
     ],
+    // Same-image redeploy (P = N, re-pulled): "active on N" proves nothing before the upgrade was accepted.
+    [
+      "preparing",
+      { pendingAction: "upgrade", previousImage: N },
+      service("active", N),
+      healthy,
+      { kind: "resume", startAt: "prepare" },
+    ],
+    [
+      "preparing",
+      { pendingAction: "upgrade", previousImage: N },
+      service("active", N),
+      sick,
+      { kind: "resume", startAt: "prepare" },
+    ],
+    [
+      "preparing",
+      { previousImage: N },
+      service("active", N),
+      healthy,
+      { kind: "resume", startAt: "prepare" },
+    ],
+    [
+      "preparing",
+      { pendingAction: "upgrade", previousImage: N },
+      service("upgrading", N),
+      undefined,
+      { kind: "resume", startAt: "await-upgraded" },
+    ],
+    // Once the upgrade was accepted (upgrading and later) the same-image rules are the usual ones.
+    [
+      "upgrading",
+      { previousImage: N },
+      service("active", N),
+      healthy,
+      { kind: "finish", state: "succeeded" },
+    ],
+    [
+      "verifying",
+      { previousImage: N },
+      service("upgraded", N),
+      undefined,
+      { kind: "resume", startAt: "verify" },
+    ],
+    [
+      "rolling-back",
+      { previousImage: N },
+      service("active", N),
+      undefined,
+      { kind: "finish", state: "rolled-back" },
+    ],
   ] as const)("recorded %s %j with Rancher %j → %j", (state, extra, svc, health, expected) => {
     const plan = planRecovery(deployment(state, extra), svc, health);
 
     expect(plan).toMatchObject(expected);
+  });
+
+  it("a same-tag redeploy killed after 'about to POST upgrade' but before the POST is prepared again, not succeeded", () => {
+    const latest = "registry.example.com/shop/frontend:latest";
+    const d = deployment("preparing", { tag: "latest", pendingAction: "upgrade", previousImage: latest });
+
+    expect(planRecovery(d, service("active", latest), healthy)).toEqual({
+      kind: "resume",
+      startAt: "prepare",
+      detail:
+        "same-image redeploy: the service active on that image does not show the upgrade was posted; preparing again",
+    });
   });
 
   it("uses the sidekick's launch config when the target is a sidekick", () => {
