@@ -1,52 +1,116 @@
-import { loadConfig, readProcessSettings } from "../config/index.js";
-import { ConfigError, formatConfigIssue } from "../errors/index.js";
+import { createSimulatorStarter } from "../app.js";
+import { loadConfig, parseDurationMs, readProcessSettings, type LoadedConfig } from "../config/index.js";
+import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
+import { createLogger, SecretScrubber } from "../log/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs } from "./parse-cli-args.js";
+import { resolveTargets } from "./resolve-targets.js";
 
-const HELP = `Usage: drover config check [FILE]
+/** Default bound on one environment's Rancher calls with --resolve. */
+const DEFAULT_RESOLVE_TIMEOUT = "15s";
+
+const HELP = `Usage: drover config check [FILE] [--resolve [--timeout DURATION]]
 
 Validates a mapping file without starting drover: YAML syntax, unknown keys, types,
 \${VAR} references (which must be set), rules naming undefined environments.
 
+With --resolve it then looks up every distinct target of the rules in its environment's
+Rancher (read-only): the project, the stack, the service and, for a sidekick target, the
+service's secondary launch config of that name. One line per target:
+  ok demo/shop/frontend → 1s1 (active, docker:registry.example.com/shop/frontend:1.0.0)
+  FAIL prod/shop/api: service "api" not found in stack "shop" of environment "prod"
+\`simulator:\` environments are checked against a fresh in-process simulator.
+
 Arguments:
-  FILE         mapping file (default: $DROVER_CONFIG or config/drover.yml)
+  FILE                mapping file (default: $DROVER_CONFIG or config/drover.yml)
 
 Options:
-  -h, --help   show this help
+  --resolve           also check that every target resolves in Rancher
+  --timeout DURATION  with --resolve: bound on each environment's Rancher calls (default ${DEFAULT_RESOLVE_TIMEOUT})
+  -h, --help          show this help
 
-Exit codes: 0 valid (a one-line summary is printed), 1 invalid (every problem is listed
-as file:line:col: path: message), 2 usage error.`;
+Exit codes: 0 valid (a one-line summary is printed) and, with --resolve, every target
+resolves; 1 invalid (every problem is listed as file:line:col: path: message) or, with
+--resolve, a target does not resolve (every target is still listed); 2 usage error.`;
 
-/** `drover config check [FILE]`. */
+/** `drover config check [FILE] [--resolve]`. */
 export const configCheckCommand: CliCommand = {
   words: ["config", "check"],
-  summary: "validate a mapping file",
+  summary: "validate a mapping file (--resolve: and its targets in Rancher)",
   help: HELP,
-  // eslint-disable-next-line @typescript-eslint/require-await -- the CliCommand contract is async
   async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCliArgs(args, {}, 1);
+    const { values, positionals } = parseCliArgs(
+      args,
+      { resolve: { type: "boolean" }, timeout: { type: "string" } },
+      1,
+    );
     if (values.help === true) {
       io.stdout.write(`${HELP}\n`);
       return 0;
     }
+    if (values.timeout !== undefined && values.resolve !== true)
+      throw new UsageError("--timeout only applies with --resolve");
+    const timeoutText = values.timeout ?? DEFAULT_RESOLVE_TIMEOUT;
+    const timeoutMs = parseDurationMs(timeoutText);
+    if (timeoutMs === undefined || timeoutMs <= 0)
+      throw new UsageError(`--timeout "${timeoutText}" is not a positive duration (e.g. 30s)`);
+    const file = positionals[0] ?? readProcessSettings(io.env).DROVER_CONFIG;
+    let loaded: LoadedConfig;
     try {
-      const file = positionals[0] ?? readProcessSettings(io.env).DROVER_CONFIG;
-      const { config, hash } = loadConfig({ file, env: io.env });
-      const environments = Object.keys(config.environments).length;
-      const rules = config.rules.length;
-      const targets = config.rules.reduce((sum, rule) => sum + rule.targets.length, 0);
-      io.stdout.write(
-        `${file}: OK — ${plural(environments, "environment")}, ${plural(rules, "rule")}, ${plural(targets, "target")} (hash ${hash.slice(0, 12)})\n`,
-      );
-      return 0;
+      loaded = loadConfig({ file, env: io.env });
     } catch (error) {
       if (!(error instanceof ConfigError)) throw error;
       for (const issue of error.issues) io.stderr.write(`${formatConfigIssue(issue)}\n`);
       io.stderr.write(`${plural(error.issues.length, "problem")} found\n`);
       return 1;
     }
+    const { config, hash } = loaded;
+    const environments = Object.keys(config.environments).length;
+    const rules = config.rules.length;
+    const targets = config.rules.reduce((sum, rule) => sum + rule.targets.length, 0);
+    io.stdout.write(
+      `${file}: OK — ${plural(environments, "environment")}, ${plural(rules, "rule")}, ${plural(targets, "target")} (hash ${hash.slice(0, 12)})\n`,
+    );
+    if (values.resolve !== true) return 0;
+    return resolveAll(file, loaded, timeoutMs, io);
   },
 };
+
+async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number, io: CliIo): Promise<number> {
+  const scrubber = new SecretScrubber();
+  scrubber.setSecrets([
+    ...loaded.secrets,
+    ...Object.values(loaded.config.environments).flatMap((environment) =>
+      "secretKey" in environment ? [environment.secretKey] : [],
+    ),
+  ]);
+  // Quiet unless LOG_LEVEL asks: the per-target lines are the output.
+  const level = io.env["LOG_LEVEL"] === undefined ? "silent" : readProcessSettings(io.env).LOG_LEVEL;
+  const logger = createLogger({ level, scrubber, destination: io.stderr });
+  const checks = await resolveTargets({
+    config: loaded.config,
+    logger,
+    startSimulator: createSimulatorStarter(file, logger),
+    timeoutMs,
+  });
+  for (const check of checks) {
+    const line = check.ok ? `ok ${check.key} → ${check.detail}` : `FAIL ${check.key}: ${check.detail}`;
+    io.stdout.write(`${scrubber.scrub(line)}\n`);
+  }
+  const failed = checks.filter((check) => !check.ok).length;
+  if (failed === 0) {
+    const summary =
+      checks.length === 0
+        ? "no targets to resolve"
+        : checks.length === 1
+          ? "the target resolves"
+          : `all ${checks.length} targets resolve`;
+    io.stdout.write(`${summary}\n`);
+    return 0;
+  }
+  io.stderr.write(`${failed} of ${plural(checks.length, "target")} did not resolve\n`);
+  return 1;
+}
 
 function plural(count: number, word: string): string {
   return `${count} ${word}${count === 1 ? "" : "s"}`;
