@@ -379,7 +379,7 @@ function listTargets(config: Config, store: DeploymentStore): TargetSummary[] {
   for (const key of store.targetKeys()) keys.add(key);
   return [...keys].sort().map((key) => {
     const last = store.list({ targetKey: key, limit: 1 }).items[0];
-    const succeeded = primarySucceeded(store, key)[0];
+    const succeeded = store.latestSucceeded(key);
     return {
       target: key,
       ...(succeeded === undefined ? {} : { currentImage: `${succeeded.image}:${succeeded.tag}` }),

@@ -115,7 +115,9 @@ export interface DeploymentStore {
    * (`name:tag`), from `succeeded` deployments (and their recorded `previousImage`s).
    */
   successfulImages(targetKey: string, limit: number): readonly string[];
-  /** Every target key that has at least one deployment, sorted (an index-only scan). */
+  /** The target's newest `succeeded` deployment of its primary launch config (not a sidekick's). */
+  latestSucceeded(targetKey: string): Deployment | undefined;
+  /** Every target key that has at least one deployment, sorted (an index skip scan). */
   targetKeys(): readonly string[];
   /**
    * Records a CI token id until its expiry; false if it was already recorded (a replay).

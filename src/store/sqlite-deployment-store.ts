@@ -119,6 +119,11 @@ export class SqliteDeploymentStore implements DeploymentStore {
     return this.#annotate.immediate(id, event, patch);
   }
 
+  latestSucceeded(targetKey: string): Deployment | undefined {
+    const row = this.#sql.latestPrimarySucceeded.get(targetKey.toLowerCase());
+    return row === undefined ? undefined : rowToDeployment(row);
+  }
+
   targetKeys(): readonly string[] {
     return this.#sql.targetKeys.all().map((row) => row.target_key);
   }

@@ -65,6 +65,10 @@ export function prepareStoreStatements(db: Database) {
       `SELECT image, tag, previous_image FROM deployments WHERE target_key = ? AND state = 'succeeded'
        ORDER BY finished_at DESC, id DESC`,
     ),
+    latestPrimarySucceeded: db.prepare<[string], DeploymentRow>(
+      `SELECT * FROM deployments WHERE target_key = ? AND state = 'succeeded' AND sidekick IS NULL
+       ORDER BY finished_at DESC, id DESC LIMIT 1`,
+    ),
     // A skip scan: one index seek per distinct target, not a pass over every deployment.
     targetKeys: db.prepare<[], { target_key: string }>(
       `WITH RECURSIVE keys(k) AS (

@@ -18,6 +18,27 @@ describe("SqliteDeploymentStore", () => {
 
       expect(store.targetKeys()).toEqual(["demo/shop/frontend", "prod/shop/api", "prod/shop/worker"]);
     });
+
+    it("latestSucceeded: the newest succeeded primary deployment of a target, ignoring sidekicks and failures", () => {
+      const { store, clock } = memoryStore();
+      const frontend = { environment: "demo", stack: "shop", service: "frontend" };
+      const finish = (tag: string, to: "succeeded" | "rolled-back", sidekick?: string) => {
+        const created = store.create(
+          newDeployment({ target: sidekick === undefined ? frontend : { ...frontend, sidekick }, tag }),
+        );
+        clock.advance(1_000);
+        return store.transition({ id: created.id, from: "queued", to, detail: "done" });
+      };
+      expect(store.latestSucceeded("demo/shop/frontend")).toBeUndefined();
+
+      finish("1.0.0", "succeeded");
+      const newest = finish("1.1.0", "succeeded");
+      finish("bad-1.2.0", "rolled-back");
+      finish("1.27", "succeeded", "nginx");
+
+      expect(store.latestSucceeded("Demo/Shop/Frontend")).toEqual(newest);
+      expect(store.latestSucceeded("demo/shop/worker")).toBeUndefined();
+    });
   });
 
   describe("create", () => {
