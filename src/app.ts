@@ -121,7 +121,7 @@ export function createSimulatorStarter(configFile: string, logger: Logger): Simu
       seed === "default" ? undefined : isAbsolute(seed) ? seed : resolve(dirname(configFile), seed);
     const simulator = await createRancherSimulator({
       timeScale,
-      logger: logger.child({ component: "simulator" }),
+      logger, // the simulator binds its own component ("rancher-simulator")
       ...(seedFile === undefined ? {} : { seedFile }),
     });
     logger.info({ url: simulator.url, seed, timeScale }, "in-process Rancher simulator started");
@@ -211,7 +211,14 @@ export function createApp(deps: AppDeps): App {
   const now = deps.now ?? Date.now;
   const config = (): Config => configHolder.current.config;
   let sources = buildSources(configHolder.current.config, configHolder.current.file);
-  configHolder.subscribe((next) => {
+  configHolder.subscribe((next, previous) => {
+    const needRestart = restartOnlyChanges(previous.config, next.config);
+    if (needRestart.length > 0) {
+      logger.warn(
+        { keys: needRestart },
+        "config reloaded, but these settings take effect only after a restart; the running values stay",
+      );
+    }
     try {
       sources = buildSources(next.config, next.file);
     } catch (error) {
@@ -302,4 +309,18 @@ export function createApp(deps: AppDeps): App {
       await core.close();
     },
   };
+}
+
+/**
+ * Settings read once at start (the listener, body limit, rate limiter, trust proxy, the database):
+ * a reload that changes them is applied everywhere else and logged as needing a restart.
+ */
+export function restartOnlyChanges(previous: Config, next: Config): string[] {
+  const changed: string[] = [];
+  for (const key of Object.keys(next.server) as (keyof Config["server"])[]) {
+    if (JSON.stringify(previous.server[key]) !== JSON.stringify(next.server[key]))
+      changed.push(`server.${key}`);
+  }
+  if (previous.storage.path !== next.storage.path) changed.push("storage.path");
+  return changed;
 }

@@ -3,6 +3,12 @@ import { runCli } from "./cli/index.js";
 /** Grace for open handles after a long-running command returned, before exiting anyway. */
 const EXIT_GRACE_MS = 2_000;
 
+// `drover deployments list | head -1`: the reader went away; stop quietly as Unix tools do.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 process.on("unhandledRejection", (reason) => {
   process.stderr.write(
     `drover: fatal: unhandled rejection: ${reason instanceof Error ? reason.stack : String(reason)}\n`,

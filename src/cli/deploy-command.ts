@@ -54,7 +54,7 @@ export const deployCommand: CliCommand = {
     const file = values.config ?? settings.DROVER_CONFIG;
     const initial = loadConfig({ file, env: io.env });
     const { config } = initial;
-    if (config.environments[target.environment] === undefined) {
+    if (!Object.hasOwn(config.environments, target.environment)) {
       throw new UsageError(`environment "${target.environment}" is not defined in ${file}`);
     }
     const scrubber = new SecretScrubber();

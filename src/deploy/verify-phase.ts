@@ -23,6 +23,7 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
   const started = run.ctx.now();
   const interval = run.ctx.verifyIntervalMs ?? DEFAULT_VERIFY_INTERVAL_MS;
   let healthySince: number | undefined;
+  let lastProbeNote: string | undefined;
   let lastSummary = "";
   let unavailable = false;
   for (;;) {
@@ -76,7 +77,10 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
     let ok = report.healthy >= report.expected;
     if (ok && http !== undefined) {
       const probe = await probeHttp(run.ctx.fetch, http);
-      if (!probe.ok) await run.annotate("note", `http probe: ${probe.detail}`);
+      // Noted when the answer changes (a failing probe is retried every interval).
+      const probeNote = probe.ok ? undefined : `http probe: ${probe.detail}`;
+      if (probeNote !== undefined && probeNote !== lastProbeNote) await run.annotate("note", probeNote);
+      lastProbeNote = probeNote;
       ok = probe.ok;
     }
     const now = run.ctx.now();

@@ -11,7 +11,8 @@ export function isJsonContentType(req: Request): boolean {
 
 /**
  * Body handling for JSON API routes: a request that carries a body must say it is JSON
- * (415 otherwise), is limited to `limitBytes` (413), and must parse (400).
+ * (415 otherwise), is limited to `limitBytes` (413), and must parse (400). Any JSON value parses
+ * (`null`, `"x"`): valid JSON that is not the expected object is the route's 422, not a 400.
  */
 export function createJsonBody(limitBytes: number): RequestHandler[] {
   const requireJson = (req: Request, _res: Response, next: NextFunction): void => {
@@ -23,5 +24,5 @@ export function createJsonBody(limitBytes: number): RequestHandler[] {
     }
     next();
   };
-  return [requireJson, express.json({ limit: limitBytes, strict: true, type: () => true })];
+  return [requireJson, express.json({ limit: limitBytes, strict: false, type: () => true })];
 }

@@ -115,6 +115,11 @@ describe("drover deploy", () => {
       [`${FRONTEND}:2.0.0`, "--target", "nope/shop/frontend"],
       /environment "nope" is not defined/,
     ],
+    [
+      "an inherited property name as environment",
+      [`${FRONTEND}:2.0.0`, "--target", "constructor/shop/frontend"],
+      /environment "constructor" is not defined/,
+    ],
     ["an image without a tag", [FRONTEND, "--target", "sim/shop/frontend"], /has no tag/],
     ["no image at all", ["--target", "sim/shop/frontend"], /IMAGE:TAG is required/],
   ])("throws a UsageError for %s, which drover maps to exit 2", async (_what, args, message) => {
