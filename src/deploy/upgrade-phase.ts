@@ -112,9 +112,16 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
   return awaitUpgraded(run);
 }
 
-/** upgrading: waits for `upgraded` within the upgrade deadline (counted from the `upgrading` transition). */
+/**
+ * upgrading: waits for `upgraded` within the upgrade deadline, counted from the `upgrading`
+ * transition in the event log — after a restart only what is left of it (notes written since move
+ * `updatedAt`, so it is not the reference).
+ */
 export async function awaitUpgraded(run: DeploymentRun): Promise<Deployment> {
-  const since = Date.parse(run.d.updatedAt);
+  const upgradingAt = [...run.ctx.store.events(run.d.id)]
+    .reverse()
+    .find((event) => event.kind === "transition" && event.state === "upgrading")?.at;
+  const since = Date.parse(upgradingAt ?? run.d.updatedAt);
   let service: Service;
   try {
     service = await run.wait(

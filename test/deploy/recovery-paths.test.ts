@@ -212,6 +212,27 @@ describe("recovery after a restart (product spec §3.1)", () => {
     expect(image(h)).toEqual({ state: "active", imageUuid: `docker:${P}` });
   });
 
+  it("counts what is left of the upgrade deadline from the upgrading transition, not from a later note", async () => {
+    harness = await createManualHarness();
+    const h = harness;
+    const sim = rancher(h);
+    const d = recorded(h, "upgrading", "nopull-2.0.0");
+    await sim.upgrade("nopull-2.0.0");
+    await h.sim.control.clock.advance(40_000);
+    // A note written late in the outage moves updatedAt; it must not extend the deadline.
+    h.store.annotate(d.id, "note", "Rancher reports an error (not terminal before the deadline)");
+    await h.sim.control.clock.advance(10_000);
+
+    await h.engine.recover();
+    const [done] = await h.settle([d.id]);
+
+    expect(done?.state).toBe("rolled-back");
+    const events = h.store.events(d.id);
+    const upgradingAt = Date.parse(events.find((e) => e.state === "upgrading")?.at ?? "");
+    const rollingBackAt = Date.parse(events.find((e) => e.state === "rolling-back")?.at ?? "");
+    expect(rollingBackAt - upgradingAt).toBeLessThanOrEqual(SIM_SETTINGS.upgradeTimeoutMs + 1_000);
+  });
+
   it("rolling-back while Rancher still shows upgraded on N: posts rollback again", async () => {
     harness = await createManualHarness();
     const h = harness;
