@@ -154,8 +154,11 @@ function buildSources(config: Config, configFile: string): ReadonlyMap<string, S
 export interface AppDeps extends CoreDeps {
   /** Bearer token of the admin API (`DROVER_ADMIN_TOKEN`); without it `/api/*` refuses every call. */
   readonly adminToken?: string;
-  /** True while the process shuts down (responses then close their connection). */
-  readonly isDraining?: () => boolean;
+  /**
+   * Aborted when the process starts shutting down: responses then close their connection, and
+   * requests waiting on deployments (`?wait=`) answer at once.
+   */
+  readonly draining?: AbortSignal;
 }
 
 export interface App {
@@ -203,10 +206,13 @@ export function createApp(deps: AppDeps): App {
       logger.warn({ err: error, deploymentId: deployment.id }, "deployment metrics not recorded");
     }
   });
-  let closed = false;
+  const closing = new AbortController();
+  const shutdown =
+    deps.draining === undefined ? closing.signal : AbortSignal.any([deps.draining, closing.signal]);
+  const closed = (): boolean => closing.signal.aborted;
   const readinessChecks = [
-    { name: "config", check: () => !closed },
-    { name: "store", check: () => !closed && core.store.isHealthy() },
+    { name: "config", check: () => !closed() },
+    { name: "store", check: () => !closed() && core.store.isHealthy() },
   ];
   const now = deps.now ?? Date.now;
   const config = (): Config => configHolder.current.config;
@@ -255,12 +261,12 @@ export function createApp(deps: AppDeps): App {
     },
     bodyLimitBytes: serverConfig.bodyLimit,
     rateLimit: { windowMs: serverConfig.rateLimit.window, limit: serverConfig.rateLimit.max },
-    // `POST /hooks/ci?wait=`: a waiting request answers 503 within ~200 ms of SIGTERM (draining)
-    // or app.close(), so graceful shutdown is not held for the whole wait.
+    // `POST /hooks/ci?wait=`: a waiting request answers 503 as soon as SIGTERM starts draining or
+    // app.close() runs, so graceful shutdown is not held for the whole wait.
     wait: {
       engine: core.engine,
       store: core.store,
-      shuttingDown: () => closed || deps.isDraining?.() === true,
+      shutdown,
     },
   });
   const http = createHttpApp({
@@ -296,7 +302,7 @@ export function createApp(deps: AppDeps): App {
         engine: core.engine.stats(),
       };
     },
-    ...(deps.isDraining === undefined ? {} : { isDraining: deps.isDraining }),
+    ...(deps.draining === undefined ? {} : { isDraining: () => deps.draining?.aborted === true }),
   });
   return {
     http,
@@ -305,7 +311,7 @@ export function createApp(deps: AppDeps): App {
     start: () => core.engine.recover(),
     isReady: () => readinessChecks.every((item) => item.check()),
     close: async () => {
-      closed = true;
+      closing.abort();
       await core.close();
     },
   };

@@ -62,13 +62,13 @@ export const serveCommand: CliCommand = {
     const configHolder = new ConfigHolder({ initial, load, logger });
     configHolder.subscribe((next) => scrubber.addSecrets(next.secrets));
 
-    let draining = false;
+    const draining = new AbortController();
     const adminToken = readAdminToken(settings, (path) => readFileSync(path, "utf8"));
     if (adminToken !== undefined) scrubber.addSecrets([adminToken]);
     const app = createApp({
       configHolder,
       logger,
-      isDraining: () => draining,
+      draining: draining.signal,
       ...(adminToken === undefined ? {} : { adminToken }),
     });
     const server = createServer(app.http);
@@ -83,8 +83,8 @@ export const serveCommand: CliCommand = {
     };
     const onHup = (): void => reload("signal");
     const onStop = (signal: string): void => {
-      if (draining) return;
-      draining = true;
+      if (draining.signal.aborted) return;
+      draining.abort();
       logger.info({ signal }, "shutting down");
       signals.off("SIGHUP", onHup);
       stopWatching();

@@ -154,21 +154,36 @@ export class DeploymentEngine {
     });
   }
 
-  /** Resolves when every given deployment is terminal, or after `timeoutMs` with the states they are in. */
-  async waitForTerminal(ids: readonly string[], timeoutMs: number): Promise<Deployment[]> {
+  /**
+   * Resolves with the deployments as they are once every one is terminal, after `timeoutMs`, or
+   * when `signal` aborts (a client that left, a server shutting down) — whichever comes first. Its
+   * listener, timer and abort handler are removed then. Rejects if the store cannot be read.
+   */
+  async waitForTerminal(
+    ids: readonly string[],
+    timeoutMs: number,
+    signal?: AbortSignal,
+  ): Promise<Deployment[]> {
     const current = (): Deployment[] =>
       ids.map((id) => this.#ctx.store.get(id)).filter((d): d is Deployment => d !== undefined);
-    if (current().every((d) => isTerminal(d.state))) return current();
-    return new Promise((resolve) => {
+    const initial = current();
+    if (signal?.aborted === true || initial.every((d) => isTerminal(d.state))) return initial;
+    return new Promise((resolve, reject) => {
       const finish = (): void => {
         clearTimeout(timer);
         unsubscribe();
-        resolve(current());
+        signal?.removeEventListener("abort", finish);
+        try {
+          resolve(current());
+        } catch (error) {
+          reject(error instanceof Error ? error : new Error(String(error)));
+        }
       };
       const unsubscribe = this.onTransition((deployment) => {
         if (ids.includes(deployment.id) && current().every((d) => isTerminal(d.state))) finish();
       });
       const timer = setTimeout(finish, timeoutMs);
+      signal?.addEventListener("abort", finish, { once: true });
     });
   }
 

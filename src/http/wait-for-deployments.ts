@@ -2,16 +2,12 @@ import type { DeploymentEngine } from "../deploy/index.js";
 import { isTerminal, type Deployment } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
-/** How often a waiting request checks whether the app is shutting down. */
-export const DEFAULT_SHUTDOWN_POLL_MS = 200;
-
 /** What `?wait=` needs to watch deployments (wired by the composition root). */
 export interface DeploymentWatch {
-  readonly engine: Pick<DeploymentEngine, "onTransition">;
+  readonly engine: Pick<DeploymentEngine, "waitForTerminal">;
   readonly store: Pick<DeploymentStore, "get" | "events">;
-  /** True once the app shuts down (polled): a waiting request then answers at once. */
-  readonly shuttingDown: () => boolean;
-  readonly shutdownPollMs?: number;
+  /** Aborts when the app starts shutting down: a waiting request then answers at once. */
+  readonly shutdown: AbortSignal;
 }
 
 /** A deployment as a webhook answer shows it; `reason` says why one did not succeed. */
@@ -38,63 +34,39 @@ export interface WaitResult {
 }
 
 /**
- * Resolves when every deployment of `ids` is terminal, after `timeoutMs`, when the app shuts
- * down, or when `signal` aborts — whichever comes first — with the deployments as they are then.
- * Listens to the engine's transitions (no polling of the store); every timer and listener is
- * removed when it resolves. When the store is already closed (shutdown), the last states read
- * are returned.
+ * `engine.waitForTerminal` bounded by `timeoutMs`, the caller's `signal` and the app's shutdown,
+ * with why it ended and the deployments as they are then (when the store can no longer be read,
+ * as they were when the wait began).
  */
-export function waitForDeployments(
+export async function waitForDeployments(
   watch: DeploymentWatch,
   ids: readonly string[],
   timeoutMs: number,
   signal: AbortSignal,
 ): Promise<WaitResult> {
-  const wanted = new Set(ids);
-  let last: readonly Deployment[] = [];
-  const read = (): readonly Deployment[] => {
-    try {
-      last = ids.map((id) => watch.store.get(id)).filter((d): d is Deployment => d !== undefined);
-    } catch {
-      // The store closed under us (the app is stopping): answer with what was read last.
-    }
-    return last;
+  const initial = ids.map((id) => watch.store.get(id)).filter((d): d is Deployment => d !== undefined);
+  let deployments: readonly Deployment[];
+  try {
+    deployments = await watch.engine.waitForTerminal(
+      ids,
+      timeoutMs,
+      AbortSignal.any([signal, watch.shutdown]),
+    );
+  } catch {
+    deployments = initial; // the store closed under us (the app is stopping)
+  }
+  const end: WaitEnd = signal.aborted
+    ? "aborted"
+    : deployments.every((deployment) => isTerminal(deployment.state))
+      ? "terminal"
+      : watch.shutdown.aborted
+        ? "shutdown"
+        : "timeout";
+  return {
+    end,
+    deployments: deployments.map((deployment) => summarizeDeployment(deployment, watch.store)),
+    running: deployments.filter((deployment) => !isTerminal(deployment.state)).map((d) => d.id),
   };
-  const allTerminal = (deployments: readonly Deployment[]): boolean =>
-    deployments.every((deployment) => isTerminal(deployment.state));
-  const result = (end: WaitEnd): WaitResult => {
-    const deployments = read();
-    const settled = end !== "aborted" && allTerminal(deployments);
-    return {
-      end: settled ? "terminal" : end,
-      deployments: deployments.map((deployment) => summarizeDeployment(deployment, watch.store)),
-      running: deployments.filter((deployment) => !isTerminal(deployment.state)).map((d) => d.id),
-    };
-  };
-  if (signal.aborted) return Promise.resolve(result("aborted"));
-  if (allTerminal(read())) return Promise.resolve(result("terminal"));
-  if (watch.shuttingDown()) return Promise.resolve(result("shutdown"));
-  return new Promise((resolve) => {
-    let done = false;
-    const finish = (end: WaitEnd): void => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      clearInterval(poll);
-      unsubscribe();
-      signal.removeEventListener("abort", onAbort);
-      resolve(result(end));
-    };
-    const onAbort = (): void => finish("aborted");
-    const unsubscribe = watch.engine.onTransition((deployment) => {
-      if (wanted.has(deployment.id) && allTerminal(read())) finish("terminal");
-    });
-    const timer = setTimeout(() => finish("timeout"), timeoutMs);
-    const poll = setInterval(() => {
-      if (watch.shuttingDown()) finish("shutdown");
-    }, watch.shutdownPollMs ?? DEFAULT_SHUTDOWN_POLL_MS);
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
 }
 
 /**

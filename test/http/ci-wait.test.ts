@@ -47,7 +47,8 @@ rules:
 interface Built {
   readonly app: App;
   readonly logs: CapturedLogs;
-  draining: boolean;
+  /** Starts draining, as SIGTERM does in `drover serve`. */
+  readonly drain: () => void;
 }
 
 let built: Built | undefined;
@@ -65,23 +66,14 @@ function start(options: { singleUse?: boolean } = {}): Built {
   const text = config(options.singleUse ?? false);
   const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => text });
   const configHolder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
-  const state: { app?: App; draining: boolean } = { draining: false };
+  const draining = new AbortController();
   const app = createApp({
     configHolder,
     logger: logs.logger,
     verifyIntervalMs: 50,
-    isDraining: () => state.draining,
+    draining: draining.signal,
   });
-  built = {
-    app,
-    logs,
-    get draining() {
-      return state.draining;
-    },
-    set draining(value: boolean) {
-      state.draining = value;
-    },
-  };
+  built = { app, logs, drain: () => draining.abort() };
   return built;
 }
 
@@ -301,9 +293,7 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
   it("answers 503 at once (not after the whole wait) when drover starts draining for shutdown", async () => {
     const target = start();
     const startedAt = Date.now();
-    setTimeout(() => {
-      target.draining = true;
-    }, 300);
+    setTimeout(target.drain, 300);
 
     const res = await postCi(target.app, push("2.1.0", SLOW), { query: "?wait=60" });
     const elapsedMs = Date.now() - startedAt;

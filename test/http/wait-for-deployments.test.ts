@@ -1,58 +1,66 @@
+import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Deployment, DeploymentEvent, DeploymentState } from "../../src/domain/index.js";
+import { DeploymentEngine } from "../../src/deploy/index.js";
+import type { Deployment, DeploymentState } from "../../src/domain/index.js";
 import { waitForDeployments, type DeploymentWatch } from "../../src/http/wait-for-deployments.js";
+import { memoryStore, newDeployment } from "../store/store-fixtures.js";
 
-const SETTINGS: Deployment["settings"] = {
-  strategy: { batchSize: 1, intervalMillis: 0, startFirst: false },
-  upgradeTimeoutMs: 1_000,
-  verify: { soakMs: 0, timeoutMs: 1_000 },
-  onFailure: "rollback",
-  onUpgradedLeftover: "finish",
-};
+const IMAGE = "registry.example.com/shop/frontend:1.0.0";
 
-function deployment(id: string, state: DeploymentState, extra: Partial<Deployment> = {}): Deployment {
+/**
+ * A real engine over an in-memory store, never started against Rancher: deployments are created
+ * queued, `end` moves one to a terminal state through the engine (so waiters hear it), and
+ * `subscribed` counts the engine listeners still attached.
+ */
+function setUp() {
+  const { store } = memoryStore();
+  const engine = new DeploymentEngine({
+    store,
+    rancher: () => Promise.reject(new Error("no Rancher in this test")),
+    logger: pino({ level: "silent" }),
+    now: Date.now,
+    sleep: () => Promise.resolve(),
+    fetch,
+  });
+  let subscribed = 0;
+  const onTransition = engine.onTransition.bind(engine);
+  vi.spyOn(engine, "onTransition").mockImplementation((listener) => {
+    subscribed += 1;
+    const off = onTransition(listener);
+    return () => {
+      subscribed -= 1;
+      off();
+    };
+  });
+  const shutdown = new AbortController();
+  const watch: DeploymentWatch = { engine, store, shutdown: shutdown.signal };
+  const create = (extra: Parameters<typeof newDeployment>[0] = {}): Deployment =>
+    store.create(
+      newDeployment({ target: { environment: "demo", stack: "shop", service: "frontend" }, ...extra }),
+    );
+  const settle = (
+    d: Deployment,
+    to: DeploymentState,
+    detail: string,
+    error?: Deployment["error"],
+  ): Deployment =>
+    store.transition({
+      id: d.id,
+      from: "queued",
+      to,
+      detail,
+      ...(error === undefined ? {} : { patch: { error } }),
+    });
   return {
-    id,
-    target: { environment: "demo", stack: "shop", service: "frontend" },
-    targetKey: "demo/shop/frontend",
-    image: "registry.example.com/shop/frontend",
-    tag: "1.0.0",
-    state,
-    source: "ci",
-    settings: SETTINGS,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-    ...extra,
-  };
-}
-
-/** An in-memory store and engine: `move` changes a deployment and tells the listeners. */
-function fakeWatch(initial: readonly Deployment[], events: Record<string, DeploymentEvent[]> = {}) {
-  const rows = new Map(initial.map((d) => [d.id, d]));
-  const listeners = new Set<(d: Deployment) => void>();
-  let shuttingDown = false;
-  const watch: DeploymentWatch = {
-    engine: {
-      onTransition: (listener) => {
-        listeners.add(listener);
-        return () => listeners.delete(listener);
-      },
-    },
-    store: { get: (id) => rows.get(id), events: (id) => events[id] ?? [] },
-    shuttingDown: () => shuttingDown,
-    shutdownPollMs: 100,
-  };
-  return {
+    store,
+    engine,
     watch,
-    listeners,
-    move(id: string, state: DeploymentState, extra: Partial<Deployment> = {}) {
-      const next = { ...(rows.get(id) as Deployment), state, ...extra };
-      rows.set(id, next);
-      for (const listener of listeners) listener(next);
-    },
-    shutDown: () => {
-      shuttingDown = true;
-    },
+    create,
+    settle,
+    /** Ends a queued deployment through the engine (a cancel), which waiters hear. */
+    end: (d: Deployment) => engine.cancel(d.id),
+    subscribed: () => subscribed,
+    shutDown: () => shutdown.abort(),
   };
 }
 
@@ -61,130 +69,113 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 describe("waitForDeployments", () => {
   it("answers at once when every deployment is already terminal, with the reason of each non-success", async () => {
-    const superseded: DeploymentEvent = {
-      seq: 2,
-      deploymentId: "d_2",
-      at: "2026-01-01T00:00:01.000Z",
-      state: "superseded",
-      kind: "transition",
-      detail: "superseded by d_3 (registry.example.com/shop/frontend:1.0.1)",
-    };
-    const fake = fakeWatch(
-      [
-        deployment("d_1", "succeeded"),
-        deployment("d_2", "superseded", { supersededBy: "d_3" }),
-        deployment("d_4", "canceled", {
-          error: { code: "ERR_CANCELED", message: "canceled by an operator" },
-        }),
-        deployment("d_5", "succeeded", {
-          target: { environment: "demo", stack: "shop", service: "frontend", sidekick: "nginx" },
-        }),
-      ],
-      { d_2: [superseded] },
+    const t = setUp();
+    const succeeded = t.settle(t.create(), "succeeded", "done");
+    const supersededDetail = `superseded by d_3 (${IMAGE})`;
+    const superseded = t.settle(t.create(), "superseded", supersededDetail);
+    const canceled = t.settle(t.create(), "canceled", "canceled", {
+      code: "ERR_CANCELED",
+      message: "canceled by an operator",
+    });
+    const sidekick = t.settle(
+      t.create({ target: { environment: "demo", stack: "shop", service: "frontend", sidekick: "nginx" } }),
+      "succeeded",
+      "done",
     );
+    const ids = [succeeded.id, superseded.id, canceled.id, sidekick.id];
 
-    const result = await waitForDeployments(
-      fake.watch,
-      ["d_1", "d_2", "d_4", "d_5"],
-      60_000,
-      new AbortController().signal,
-    );
+    const result = await waitForDeployments(t.watch, ids, 60_000, new AbortController().signal);
 
     expect(result.end).toBe("terminal");
     expect(result.running).toEqual([]);
     expect(result.deployments).toEqual([
+      { id: succeeded.id, state: "succeeded", target: "demo/shop/frontend", image: IMAGE },
       {
-        id: "d_1",
-        state: "succeeded",
-        target: "demo/shop/frontend",
-        image: "registry.example.com/shop/frontend:1.0.0",
-      },
-      {
-        id: "d_2",
+        id: superseded.id,
         state: "superseded",
         target: "demo/shop/frontend",
-        image: "registry.example.com/shop/frontend:1.0.0",
-        reason: superseded.detail,
+        image: IMAGE,
+        reason: supersededDetail,
       },
       {
-        id: "d_4",
+        id: canceled.id,
         state: "canceled",
         target: "demo/shop/frontend",
-        image: "registry.example.com/shop/frontend:1.0.0",
+        image: IMAGE,
         reason: "canceled by an operator",
       },
-      {
-        id: "d_5",
-        state: "succeeded",
-        target: "demo/shop/frontend/nginx",
-        image: "registry.example.com/shop/frontend:1.0.0",
-      },
+      { id: sidekick.id, state: "succeeded", target: "demo/shop/frontend/nginx", image: IMAGE },
     ]);
-    expect(fake.listeners.size).toBe(0);
+    expect(t.subscribed()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("resolves when the last one becomes terminal, and removes its listener and timers", async () => {
-    const fake = fakeWatch([deployment("d_1", "verifying"), deployment("d_2", "queued")]);
-    const waiting = waitForDeployments(fake.watch, ["d_1", "d_2"], 60_000, new AbortController().signal);
+  it("resolves when the last one becomes terminal, and removes the engine listener and timers", async () => {
+    const t = setUp();
+    const a = t.create();
+    const b = t.create({ target: { environment: "demo", stack: "shop", service: "worker" } });
+    const waiting = waitForDeployments(t.watch, [a.id, b.id], 60_000, new AbortController().signal);
 
-    fake.move("d_1", "succeeded");
-    expect(fake.listeners.size).toBe(1);
-    fake.move("d_2", "skipped");
+    t.end(a);
+    expect(t.subscribed()).toBe(1);
+    t.end(b);
     const result = await waiting;
 
     expect(result.end).toBe("terminal");
-    expect(result.deployments.map((d) => d.state)).toEqual(["succeeded", "skipped"]);
-    expect(fake.listeners.size).toBe(0);
+    expect(result.deployments.map((d) => d.state)).toEqual(["canceled", "canceled"]);
+    expect(t.subscribed()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
   it("ends with timeout at the limit and lists what still runs", async () => {
-    const fake = fakeWatch([deployment("d_1", "succeeded"), deployment("d_2", "verifying")]);
-    const waiting = waitForDeployments(fake.watch, ["d_1", "d_2"], 5_000, new AbortController().signal);
+    const t = setUp();
+    const done = t.settle(t.create(), "succeeded", "done");
+    const queued = t.create();
+    const waiting = waitForDeployments(t.watch, [done.id, queued.id], 5_000, new AbortController().signal);
 
     await vi.advanceTimersByTimeAsync(4_999);
-    expect(fake.listeners.size).toBe(1);
+    expect(t.subscribed()).toBe(1);
     await vi.advanceTimersByTimeAsync(1);
     const result = await waiting;
 
     expect(result.end).toBe("timeout");
-    expect(result.running).toEqual(["d_2"]);
-    expect(fake.listeners.size).toBe(0);
+    expect(result.running).toEqual([queued.id]);
+    expect(t.subscribed()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("ends with shutdown within one poll interval once the app shuts down", async () => {
-    const fake = fakeWatch([deployment("d_1", "upgrading")]);
-    const waiting = waitForDeployments(fake.watch, ["d_1"], 3_600_000, new AbortController().signal);
+  it("ends with shutdown as soon as the app starts shutting down", async () => {
+    const t = setUp();
+    const queued = t.create();
+    const waiting = waitForDeployments(t.watch, [queued.id], 3_600_000, new AbortController().signal);
 
-    fake.shutDown();
-    await vi.advanceTimersByTimeAsync(100);
+    t.shutDown();
     const result = await waiting;
 
     expect(result.end).toBe("shutdown");
-    expect(result.deployments[0]?.state).toBe("upgrading");
+    expect(result.deployments[0]?.state).toBe("queued");
+    expect(t.subscribed()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 
-  it("ends with aborted when the signal aborts, and keeps the last states if the store is closed", async () => {
-    const fake = fakeWatch([deployment("d_1", "verifying")]);
+  it("ends with aborted when the signal aborts, and keeps the first states if the store is closed", async () => {
+    const t = setUp();
+    const queued = t.create();
     const controller = new AbortController();
-    const waiting = waitForDeployments(fake.watch, ["d_1"], 3_600_000, controller.signal);
-    (fake.watch.store as { get: unknown }).get = () => {
-      throw new TypeError("The database connection is not open");
-    };
+    const waiting = waitForDeployments(t.watch, [queued.id], 3_600_000, controller.signal);
+    t.store.close();
 
     controller.abort();
     const result = await waiting;
 
     expect(result.end).toBe("aborted");
-    expect(result.deployments.map((d) => d.state)).toEqual(["verifying"]);
-    expect(fake.listeners.size).toBe(0);
+    expect(result.deployments.map((d) => d.state)).toEqual(["queued"]);
+    expect(t.subscribed()).toBe(0);
     expect(vi.getTimerCount()).toBe(0);
   });
 });
