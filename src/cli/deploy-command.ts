@@ -1,7 +1,7 @@
 import { createCore } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
 import { resolveSettings } from "../deploy/index.js";
-import { isTerminal, type Deployment, type DeployTarget } from "../domain/index.js";
+import { isTerminal, splitImageReference, type Deployment, type DeployTarget } from "../domain/index.js";
 import { UsageError } from "../errors/index.js";
 import { createLogger, SecretScrubber } from "../log/index.js";
 import { normalizeImage } from "../routing/index.js";
@@ -110,17 +110,14 @@ export const deployCommand: CliCommand = {
 
 function parseReference(text: string | undefined): { image: string; tag: string; digest?: string } {
   if (text === undefined) throw new UsageError("IMAGE:TAG is required");
-  const [withTag = "", digest] = text.split("@", 2);
-  const slash = withTag.lastIndexOf("/");
-  const colon = withTag.lastIndexOf(":");
-  if (colon <= slash) throw new UsageError(`"${text}" has no tag; write IMAGE:TAG`);
-  const tag = withTag.slice(colon + 1);
+  const { image: name, tag, digest } = splitImageReference(text);
+  if (tag === undefined) throw new UsageError(`"${text}" has no tag; write IMAGE:TAG`);
   if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`"${tag}" is not a valid tag`);
-  if (digest !== undefined && !/^sha256:[a-f0-9]{64}$/.test(digest))
-    throw new UsageError(`"${digest}" is not a sha256 digest`);
+  if (text.includes("@") && (digest === undefined || !/^sha256:[a-f0-9]{64}$/.test(digest)))
+    throw new UsageError(`"${digest ?? ""}" is not a sha256 digest`);
   let image: string;
   try {
-    image = normalizeImage(withTag.slice(0, colon)).name;
+    image = normalizeImage(name).name;
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -89,7 +89,7 @@ export async function recoverDeployment(
       actions.submit({
         target: deployment.target,
         image: previous.image,
-        tag: previous.tag,
+        tag: previous.tag ?? "latest",
         ...(previous.digest === undefined ? {} : { digest: previous.digest }),
         source: "recovery",
         settings: deployment.settings,

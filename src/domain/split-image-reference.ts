@@ -1,14 +1,15 @@
 /** An image reference split into name, tag and digest. */
 export interface ImageReferenceParts {
   readonly image: string;
-  readonly tag: string;
+  /** Absent when the reference names no tag (Docker then reads `latest`). */
+  readonly tag?: string;
   readonly digest?: string;
 }
 
 /**
- * Splits a reference as Rancher runs it (`nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`) into
- * name, tag and digest. The tag is after the last `:` only when that `:` follows the last `/` (a
- * `:` before it is a registry port); no tag means `latest`, as Docker reads it.
+ * Splits `name[:tag][@digest]` as Rancher runs it (`nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`).
+ * The tag is after the last `:` only when that `:` follows the last `/` (a `:` before it is a
+ * registry port).
  */
 export function splitImageReference(reference: string): ImageReferenceParts {
   const at = reference.indexOf("@");
@@ -18,7 +19,7 @@ export function splitImageReference(reference: string): ImageReferenceParts {
   const hasTag = colon > named.lastIndexOf("/");
   return {
     image: hasTag ? named.slice(0, colon) : named,
-    tag: hasTag ? named.slice(colon + 1) : "latest",
+    ...(hasTag ? { tag: named.slice(colon + 1) } : {}),
     ...(digest === undefined || digest === "" ? {} : { digest }),
   };
 }

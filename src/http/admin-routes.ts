@@ -6,6 +6,7 @@ import { resolveSettings, type DeploymentEngine } from "../deploy/index.js";
 import {
   DEPLOYMENT_STATES,
   isTerminal,
+  splitImageReference,
   targetKey,
   type Deployment,
   type DeployTarget,
@@ -262,12 +263,12 @@ function parseStates(text: string | undefined): Deployment["state"][] | undefine
 
 /** `image=name[:tag]` → the normalised name, with the tag if given (`nginx:1.25` → `docker.io/library/nginx:1.25`). */
 function imageFilter(text: string): string {
-  const ref = splitReference(text);
+  const ref = splitImageReference(text);
   if (ref.digest !== undefined)
     throw new PayloadInvalidError("image: filter by name or name:tag, not digest");
   if (ref.tag !== undefined && !TAG_PATTERN.test(ref.tag))
     throw new PayloadInvalidError("image: not a valid tag");
-  const name = normalizeOrReject(ref.name);
+  const name = normalizeOrReject(ref.image);
   return ref.tag === undefined ? name : `${name}:${ref.tag}`;
 }
 
@@ -278,31 +279,15 @@ interface ImageRef {
 }
 
 /**
- * `name[:tag][@digest]` → parts. A colon before the last `/` belongs to a registry port
- * (`registry.example.com:5000/shop/frontend`), not to a tag.
- */
-function splitReference(text: string): { name: string; tag?: string; digest?: string } {
-  const at = text.indexOf("@");
-  const named = at < 0 ? text : text.slice(0, at);
-  const digest = at < 0 ? undefined : text.slice(at + 1);
-  const colon = named.lastIndexOf(":");
-  const base =
-    colon <= named.lastIndexOf("/")
-      ? { name: named }
-      : { name: named.slice(0, colon), tag: named.slice(colon + 1) };
-  return digest === undefined ? base : { ...base, digest };
-}
-
-/**
  * A recorded image (`previousImage`, as Rancher ran it: `nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`)
  * → normalised name and tag (`latest` when none; a digest is dropped); undefined if unusable.
  */
 function parseImageRef(text: string): ImageRef | undefined {
-  const ref = splitReference(text.trim());
+  const ref = splitImageReference(text.trim());
   const tag = ref.tag ?? "latest";
   if (!TAG_PATTERN.test(tag)) return undefined;
   try {
-    return { name: normalizeImage(ref.name).name, tag };
+    return { name: normalizeImage(ref.image).name, tag };
   } catch {
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { splitImageReference } from "../domain/index.js";
 import type { ListDeploymentsQuery } from "./deployment-store.js";
 import { isGeneratedId } from "./create-id-generator.js";
 import { InvalidCursorError } from "./store-errors.js";
@@ -33,7 +34,7 @@ export function buildListQuery(query: ListDeploymentsQuery): ListQuery {
     params["target_key"] = query.targetKey.toLowerCase();
   }
   if (query.image !== undefined) {
-    const { name, tag } = splitImage(query.image);
+    const { image: name, tag } = splitImageReference(query.image);
     where.push("image = @image");
     params["image"] = name;
     if (tag !== undefined) {
@@ -72,14 +73,4 @@ export function decodeCursor(cursor: string): string {
     throw new InvalidCursorError("the cursor is not one a previous page returned");
   }
   return id;
-}
-
-/**
- * `name[:tag]` → parts. A colon before the last `/` belongs to a registry port
- * (`registry.example.com:5000/shop/frontend`), not to a tag.
- */
-export function splitImage(image: string): { name: string; tag?: string } {
-  const colon = image.lastIndexOf(":");
-  if (colon <= image.lastIndexOf("/")) return { name: image };
-  return { name: image.slice(0, colon), tag: image.slice(colon + 1) };
 }
