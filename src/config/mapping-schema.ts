@@ -188,6 +188,12 @@ const storageSchema = z.strictObject({
   path: z.string().min(1).default("./data/drover.db"),
 });
 
+/** States a channel may ask for: `preparing` (the start) and every terminal state. */
+const notifiedStates = z
+  .array(z.enum(["preparing", "succeeded", "rolled-back", "failed", "canceled", "superseded", "skipped"]))
+  .min(1)
+  .optional();
+
 /**
  * `notifications:` (docs/notifications.md). Channel URLs carry their secret in the path (Slack) or
  * may do so (webhooks): `loadConfig` adds them to the scrubber's secrets (`collectNotificationSecrets`),
@@ -215,20 +221,7 @@ export const notificationsSchema = z
       .array(
         z.strictObject({
           url: httpUrl,
-          states: z
-            .array(
-              z.enum([
-                "preparing",
-                "succeeded",
-                "rolled-back",
-                "failed",
-                "canceled",
-                "superseded",
-                "skipped",
-              ]),
-            )
-            .min(1)
-            .optional(),
+          states: notifiedStates,
         }),
       )
       .default([]),
@@ -238,20 +231,7 @@ export const notificationsSchema = z
           url: httpUrl,
           /** HMAC-SHA256 key of `X-Drover-Signature-256` (a secret key name: scrubbed from logs). */
           secret: z.string().min(16, "secret must be at least 16 characters"),
-          states: z
-            .array(
-              z.enum([
-                "preparing",
-                "succeeded",
-                "rolled-back",
-                "failed",
-                "canceled",
-                "superseded",
-                "skipped",
-              ]),
-            )
-            .min(1)
-            .optional(),
+          states: notifiedStates,
         }),
       )
       .default([]),

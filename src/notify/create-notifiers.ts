@@ -1,4 +1,4 @@
-import { collectNotificationSecrets as collectChannelSecrets, type Config } from "../config/index.js";
+import type { Config } from "../config/index.js";
 import type { DeploymentState } from "../domain/index.js";
 import { DockerHubCallbackNotifier } from "./docker-hub-callback-notifier.js";
 import type { NotifierSetup } from "./notification-dispatcher.js";
@@ -52,12 +52,4 @@ export function createNotifiers(settings: NotificationSettings, deps: CreateNoti
       : []),
   ];
   return { on: settings.on, notifiers, timeoutMs: settings.timeout, attempts: settings.attempts };
-}
-
-/**
- * Secret values of the `notifications:` section for the log scrubber (channel URLs and their
- * long paths, webhook secrets). `loadConfig` already includes them in `LoadedConfig.secrets`.
- */
-export function collectNotificationSecrets(settings: NotificationSettings): string[] {
-  return collectChannelSecrets(settings);
 }

@@ -1,4 +1,4 @@
-import type { DeploymentState } from "../domain/index.js";
+import { TERMINAL_STATES, type DeploymentState } from "../domain/index.js";
 import { safeUrl } from "../log/index.js";
 import type { DeployEvent } from "./deploy-event.js";
 import type { Notifier } from "./notifier.js";
@@ -12,14 +12,7 @@ import {
 } from "./sign-webhook-payload.js";
 
 /** Generic webhooks default to every terminal state. */
-export const WEBHOOK_DEFAULT_STATES: readonly DeploymentState[] = [
-  "succeeded",
-  "rolled-back",
-  "failed",
-  "canceled",
-  "superseded",
-  "skipped",
-];
+export const WEBHOOK_DEFAULT_STATES: readonly DeploymentState[] = [...TERMINAL_STATES];
 
 export interface WebhookNotifierOptions {
   readonly url: string;
