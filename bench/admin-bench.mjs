@@ -11,6 +11,7 @@ import { createApp } from "../dist/app.js";
 import { ConfigHolder, loadConfig } from "../dist/config/index.js";
 import { resolveSettings } from "../dist/deploy/index.js";
 import { createLogger } from "../dist/log/index.js";
+import { createSeededRandom } from "../dist/simulator/index.js";
 
 const SIZES = (process.env.BENCH_SIZES ?? "1000,10000,100000").split(",").map(Number);
 const TARGETS = Number(process.env.BENCH_TARGETS ?? 500);
@@ -22,18 +23,7 @@ const WARMUP_REQUESTS = Number(process.env.BENCH_WARMUP ?? 100);
 const WARMUP_MAX_MS = 1000;
 const SAMPLE_IDS = 1000;
 
-/** Deterministic PRNG (mulberry32), so every run stores the same mix. */
-function prng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-const random = prng(42);
+const random = createSeededRandom(42); // deterministic: every run stores the same mix
 
 function listen(server) {
   return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(server.address().port)));

@@ -1,3 +1,4 @@
+import { createSeededRandom } from "./seeded-random.js";
 import { SimulatorError } from "./sim-errors.js";
 
 /** Fault injection for clients under test. Rates are fractions of API requests (0–1). */
@@ -28,18 +29,6 @@ export type ScriptedFault = { readonly status: number } | "reset" | "conflict";
 /** What to do with an API request before handling it. */
 export type RequestFault = { readonly status: number } | "reset" | undefined;
 
-/** Small deterministic PRNG (mulberry32), so a fault seed gives the same run every time. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
 function validate(settings: FaultSettings): FaultSettings {
   for (const name of ["errorRate", "resetRate", "conflictRate"] as const) {
     const value = settings[name];
@@ -67,7 +56,7 @@ export class FaultInjector {
 
   constructor(settings: Partial<FaultSettings> = {}, seed = 1) {
     this.#settings = validate({ ...NO_FAULTS, ...settings });
-    this.#random = random(seed);
+    this.#random = createSeededRandom(seed);
   }
 
   get settings(): FaultSettings {

@@ -37,3 +37,4 @@ export {
 } from "./sim-clock.js";
 export { SeedError, SimulatorError } from "./sim-errors.js";
 export { simulatorCommand } from "./simulator-command.js";
+export { createSeededRandom } from "./seeded-random.js";

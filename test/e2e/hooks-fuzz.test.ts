@@ -17,6 +17,7 @@ import jwt from "jsonwebtoken";
 import request from "supertest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { App } from "../../src/app.js";
+import { createSeededRandom } from "../../src/simulator/index.js";
 import {
   buildHooksApp,
   bytesAsIs,
@@ -36,18 +37,6 @@ import {
 const SEED = 0x0d20_7e55;
 const REQUESTS = 3_000;
 const BODY_LIMIT = 256 * 1024;
-
-/** mulberry32: small, deterministic, good enough to pick cases. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 type Json = ReturnType<typeof JSON.parse>;
 type Path = readonly (string | number)[];
@@ -234,7 +223,7 @@ interface Hostile {
 }
 
 function createGenerator(seed: number) {
-  const random = createRandom(seed);
+  const random = createSeededRandom(seed);
   const int = (max: number): number => Math.floor(random() * max);
   const pick = <T>(items: readonly T[]): T => items[int(items.length)]!;
 

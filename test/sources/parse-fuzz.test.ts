@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { PayloadInvalidError } from "../../src/errors/index.js";
+import { createSeededRandom } from "../../src/simulator/index.js";
 import {
   createCiSource,
   createDockerHubSource,
@@ -20,18 +21,6 @@ import { makeRequest, readCapture, readFixture, type Json } from "./source-test-
 const SEED = 0x5eed_d00d;
 const RANDOM_VALUES = 1_500;
 const MUTATED_VALUES = 1_500;
-
-/** mulberry32: a small deterministic PRNG, so a failure can be replayed from its seed and index. */
-function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 const KEYS = [
   "__proto__",
@@ -191,7 +180,7 @@ describe("Source.parse under hostile JSON", () => {
   it.each(SOURCES.map((entry) => [entry.source.name, entry] as const))(
     "%s throws only PayloadInvalidError or returns a valid delivery",
     (_name, { source, request, fixtures }) => {
-      const random = createRandom(SEED);
+      const random = createSeededRandom(SEED);
       const outcomes = { valid: 0, invalid: 0 };
       for (let index = 0; index < RANDOM_VALUES + MUTATED_VALUES; index += 1) {
         const json =
