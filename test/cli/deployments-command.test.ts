@@ -1,13 +1,12 @@
 import { createServer, type Server } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
+import type { App } from "../../src/app.js";
 import { deploymentsListCommand, deploymentsShowCommand } from "../../src/cli/deployments-command.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
 import { resolveSettings } from "../../src/deploy/index.js";
 import { UsageError } from "../../src/errors/index.js";
 import { listen } from "../../src/http/index.js";
-import { captureLogs } from "../helpers/capture-logs.js";
 import { createTestIo } from "../helpers/cli-io.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const TOKEN = "admin-token-for-cli-tests-000001";
 const CONFIG = `storage: { path: ":memory:" }\nenvironments:\n  demo: { simulator: default }\n`;
@@ -20,10 +19,9 @@ afterEach(async () => {
 });
 
 async function start(text = CONFIG): Promise<string> {
-  const logs = captureLogs("info");
-  const load = (): LoadedConfig => loadConfig({ file: "x.yml", env: {}, readFile: () => text });
-  const holder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
-  app = createApp({ configHolder: holder, logger: logs.logger, adminToken: TOKEN });
+  const built = createTestApp(text, { adminToken: TOKEN });
+  app = built.app;
+  const holder = built.configHolder;
   const target = { environment: "demo", stack: "shop", service: "worker" };
   const created = app.core.store.create({
     target,

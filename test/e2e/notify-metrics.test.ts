@@ -8,11 +8,11 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
+import type { App } from "../../src/app.js";
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verifyWebhookSignature } from "../../src/notify/index.js";
 import { captureLogs } from "../helpers/capture-logs.js";
 import { parsePrometheusText, valueOf } from "../metrics/parse-prometheus-text.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const BEARER = "registry-hook-token-0123456789";
 const WEBHOOK_SECRET = "notify-webhook-secret-0123456789abcdef";
@@ -108,12 +108,8 @@ rules:
 }
 
 function buildApp(text: string, logs: ReturnType<typeof captureLogs>): App {
-  const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => text });
-  const initial = load();
   // As `drover serve` does: the config's secrets (channel URLs included) feed the log scrubber.
-  logs.scrubber.setSecrets(initial.secrets);
-  const configHolder = new ConfigHolder({ initial, load, logger: logs.logger });
-  return createApp({ configHolder, logger: logs.logger, verifyIntervalMs: 50 });
+  return createTestApp(text, { logs, scrubSecrets: true }).app;
 }
 
 /** A Distribution notification (v1 envelope) for one manifest push of `tag`. */

@@ -9,8 +9,7 @@ import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
+import type { App } from "../../src/app.js";
 import { captureLogs } from "../helpers/capture-logs.js";
 import {
   buildOciImage,
@@ -25,6 +24,7 @@ import {
   type NotificationProxy,
   type RunningRegistry,
 } from "../helpers/registry-tools.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const BEARER = "real-registry-e2e-bearer-0123456789";
 const REPOSITORY = "team/api";
@@ -151,10 +151,7 @@ describe("real Distribution registry → drover (docker-registry, umoci, skopeo)
     const registryHost = `127.0.0.1:${registryPort}`;
 
     logs = captureLogs("info");
-    const text = droverConfig(registryHost);
-    const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => text });
-    const configHolder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
-    app = createApp({ configHolder, logger: logs.logger, verifyIntervalMs: 50 });
+    app = createTestApp(droverConfig(registryHost), { logs }).app;
     await app.start();
     server = createServer(app.http);
     server.listen(0, "127.0.0.1");

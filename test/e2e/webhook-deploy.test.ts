@@ -1,9 +1,8 @@
 import { readFileSync } from "node:fs";
 import request from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
-import { captureLogs } from "../helpers/capture-logs.js";
+import type { App } from "../../src/app.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const BEARER = "registry-hook-token-0123456789";
 const CONFIG = `
@@ -43,10 +42,7 @@ afterEach(async () => {
 });
 
 function buildApp(): App {
-  const logs = captureLogs("info");
-  const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => CONFIG });
-  const configHolder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
-  return createApp({ configHolder, logger: logs.logger, verifyIntervalMs: 50 });
+  return createTestApp(CONFIG).app;
 }
 
 function post(target: App, payload: { headers: Record<string, string>; body: unknown }, bearer = BEARER) {

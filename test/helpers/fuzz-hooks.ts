@@ -5,9 +5,8 @@
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import jwt from "jsonwebtoken";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
-import { captureLogs } from "./capture-logs.js";
+import type { App } from "../../src/app.js";
+import { createTestApp } from "./test-app.js";
 
 export const SECRETS = {
   dockerhub: "dockerhub-url-token-0123456789abcdef",
@@ -85,11 +84,7 @@ rules:
 
 /** An app built from {@link hooksConfig} (not listening; pass `app.http` to supertest). */
 export function buildHooksApp(options: HooksConfigOptions = {}): App {
-  const logs = captureLogs("info");
-  const text = hooksConfig(options);
-  const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => text });
-  const configHolder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
-  return createApp({ configHolder, logger: logs.logger, verifyIntervalMs: 50 });
+  return createTestApp(hooksConfig(options)).app;
 }
 
 const PAYLOADS = new URL("../fixtures/payloads/", import.meta.url);

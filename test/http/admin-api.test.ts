@@ -1,11 +1,11 @@
 import request, { type Response } from "supertest";
 import { afterEach, describe, expect, it } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
+import type { App } from "../../src/app.js";
+import { ConfigHolder, loadConfig } from "../../src/config/index.js";
 import { resolveSettings } from "../../src/deploy/index.js";
 import type { Deployment, DeploymentState, DeployTarget } from "../../src/domain/index.js";
 import { createRancherSimulator, type RancherSimulator } from "../../src/simulator/index.js";
-import { captureLogs } from "../helpers/capture-logs.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const TOKEN = "admin-token-for-tests-0123456789";
 const FRONTEND = "registry.example.com/shop/frontend";
@@ -58,17 +58,11 @@ afterEach(async () => {
 });
 
 function build(options: BuildOptions = {}): Harness {
-  const logs = captureLogs("info");
   let text = options.config ?? demoConfig();
-  const load = (): LoadedConfig =>
-    loadConfig({ file: "drover.yml", env: options.env ?? {}, readFile: () => text });
-  const holder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
   const sims: RancherSimulator[] = [];
-  const app = createApp({
-    configHolder: holder,
-    logger: logs.logger,
+  const { app, configHolder: holder } = createTestApp(() => text, {
+    ...(options.env === undefined ? {} : { env: options.env }),
     ...(options.adminToken === null ? {} : { adminToken: options.adminToken ?? TOKEN }),
-    verifyIntervalMs: 50,
     ...(options.fetch === undefined ? {} : { fetch: options.fetch }),
     startSimulator: async (_seed, timeScale) => {
       const sim = await createRancherSimulator({ timeScale });

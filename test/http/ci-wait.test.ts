@@ -9,9 +9,9 @@ import type { AddressInfo } from "node:net";
 import jwt from "jsonwebtoken";
 import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createApp, type App } from "../../src/app.js";
-import { ConfigHolder, loadConfig, type LoadedConfig } from "../../src/config/index.js";
-import { captureLogs, type CapturedLogs } from "../helpers/capture-logs.js";
+import type { App } from "../../src/app.js";
+import type { CapturedLogs } from "../helpers/capture-logs.js";
+import { createTestApp } from "../helpers/test-app.js";
 
 const SECRET = "ci-wait-jwt-secret-0123456789abcdef0123456789";
 const REGISTRY_BEARER = "registry-bearer-token-0123456789abcdef";
@@ -62,17 +62,8 @@ afterEach(async () => {
 });
 
 function start(options: { singleUse?: boolean } = {}): Built {
-  const logs = captureLogs("info");
-  const text = config(options.singleUse ?? false);
-  const load = (): LoadedConfig => loadConfig({ file: "drover.yml", env: {}, readFile: () => text });
-  const configHolder = new ConfigHolder({ initial: load(), load, logger: logs.logger });
   const draining = new AbortController();
-  const app = createApp({
-    configHolder,
-    logger: logs.logger,
-    verifyIntervalMs: 50,
-    draining: draining.signal,
-  });
+  const { app, logs } = createTestApp(config(options.singleUse ?? false), { draining: draining.signal });
   built = { app, logs, drain: () => draining.abort() };
   return built;
 }
