@@ -14,7 +14,7 @@ import type { NotifierKind } from "./notify/index.js";
 import { createSources, type Source } from "./sources/index.js";
 import { createRancherSimulator } from "./simulator/index.js";
 import { openStore, type DeploymentStore } from "./store/index.js";
-import { isTerminal } from "./domain/index.js";
+import { isTerminal, targetName } from "./domain/index.js";
 
 export interface CoreDeps {
   readonly configHolder: ConfigHolder;
@@ -249,10 +249,7 @@ export function createApp(deps: AppDeps): App {
         deployments: outcome.deployments.map((deployment) => ({
           id: deployment.id,
           state: deployment.state,
-          target:
-            deployment.target.sidekick === undefined
-              ? deployment.targetKey
-              : `${deployment.targetKey}/${deployment.target.sidekick}`,
+          target: targetName(deployment),
           image: `${deployment.image}:${deployment.tag}`,
         })),
         ...(outcome.ignored === undefined ? {} : { ignored: outcome.ignored }),

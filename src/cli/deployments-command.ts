@@ -1,4 +1,5 @@
 import { UsageError } from "../errors/index.js";
+import { targetName } from "../domain/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs } from "./parse-cli-args.js";
 
@@ -74,7 +75,7 @@ async function callApi(
 }
 
 const line = (d: DeploymentJson): string =>
-  `${d.id}  ${d.state.padEnd(12)} ${d.targetKey}${d.target.sidekick === undefined ? "" : `/${d.target.sidekick}`}  ${d.image}:${d.tag}  ${d.source}  ${d.createdAt}`;
+  `${d.id}  ${d.state.padEnd(12)} ${targetName(d)}  ${d.image}:${d.tag}  ${d.source}  ${d.createdAt}`;
 
 /** `drover deployments list`. */
 export const deploymentsListCommand: CliCommand = {

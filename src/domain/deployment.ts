@@ -46,6 +46,15 @@ export function targetKey(target: DeployTarget): string {
   return `${target.environment}/${target.stack}/${target.service}`.toLowerCase();
 }
 
+/** How answers and messages name a deployment's target: `environment/stack/service[/sidekick]`. */
+export function targetName(deployment: {
+  readonly targetKey: string;
+  readonly target: Pick<DeployTarget, "sidekick">;
+}): string {
+  const { sidekick } = deployment.target;
+  return sidekick === undefined ? deployment.targetKey : `${deployment.targetKey}/${sidekick}`;
+}
+
 /** Per-target settings, resolved from defaults and the target's overrides when the deployment is created. */
 export interface DeploySettings {
   readonly strategy: {

@@ -4,6 +4,7 @@ export {
   TERMINAL_STATES,
   isTerminal,
   targetKey,
+  targetName,
   type Deployment,
   type DeploymentError,
   type DeploymentEvent,

@@ -1,5 +1,5 @@
 import type { DeploymentEngine } from "../deploy/index.js";
-import { isTerminal, type Deployment } from "../domain/index.js";
+import { isTerminal, targetName, type Deployment } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** What `?wait=` needs to watch deployments (wired by the composition root). */
@@ -78,10 +78,7 @@ export function summarizeDeployment(
   deployment: Deployment,
   store: Pick<DeploymentStore, "events">,
 ): DeploymentSummary {
-  const target =
-    deployment.target.sidekick === undefined
-      ? deployment.targetKey
-      : `${deployment.targetKey}/${deployment.target.sidekick}`;
+  const target = targetName(deployment);
   const reason =
     isTerminal(deployment.state) && deployment.state !== "succeeded"
       ? (deployment.error?.message ?? lastTransitionDetail(deployment.id, store))

@@ -1,4 +1,4 @@
-import type { Deployment, DeploymentState, DeployTarget } from "../domain/index.js";
+import { targetName, type Deployment, type DeploymentState, type DeployTarget } from "../domain/index.js";
 
 /** `started`: the deployment entered `preparing`; `finished`: it reached a terminal state. */
 export type DeployEventKind = "started" | "finished";
@@ -55,15 +55,14 @@ export interface CreateDeployEventInput {
 export function createDeployEvent(input: CreateDeployEventInput): DeployEvent {
   const { deployment, kind, detail } = input;
   const { target } = deployment;
-  const targetName =
-    target.sidekick === undefined ? deployment.targetKey : `${deployment.targetKey}/${target.sidekick}`;
+  const name = targetName(deployment);
   const durationMs = durationBetween(deployment.startedAt, deployment.finishedAt);
   const fields = {
     eventId: input.eventId,
     kind,
     deploymentId: deployment.id,
     target,
-    targetName,
+    targetName: name,
     image: `${deployment.image}:${deployment.tag}`,
     state: deployment.state,
     source: deployment.source,
