@@ -7,7 +7,6 @@ export {
   buildUpgradeBody,
   currentImage,
   deploymentImage,
-  familiarImage,
   inspectNewContainers,
   isMutableTag,
   type HealthReport,

@@ -6,6 +6,7 @@ import {
   type LaunchConfig,
   type Service,
 } from "../rancher/index.js";
+import { familiarImage } from "../domain/index.js";
 
 /** States in which Rancher is still working on the service (wait them out, don't act). */
 export const TRANSITIONING_STATES: ReadonlySet<string> = new Set([
@@ -43,16 +44,6 @@ export function targetLaunchConfig(service: Service, sidekick: string | undefine
 /** The image (`name:tag`) the target's launch config runs, without `docker:`. */
 export function currentImage(service: Service, sidekick: string | undefined): string | undefined {
   return stripDockerPrefix(targetLaunchConfig(service, sidekick)?.imageUuid);
-}
-
-/**
- * The image reference Rancher gets for a normalised name: Docker Hub images in their familiar
- * form (`docker.io/library/nginx` → `nginx`, `docker.io/acme/api` → `acme/api`), others unchanged.
- */
-export function familiarImage(name: string): string {
-  if (name.startsWith("docker.io/library/")) return name.slice("docker.io/library/".length);
-  if (name.startsWith("docker.io/")) return name.slice("docker.io/".length);
-  return name;
 }
 
 /** The `name:tag` Rancher runs for a deployment. */

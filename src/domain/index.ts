@@ -12,4 +12,25 @@ export {
   type DeploySettings,
   type DeployTarget,
 } from "./deployment.js";
-export { splitImageReference, type ImageReferenceParts } from "./split-image-reference.js";
+/** Docker's image reference grammar: split, normalise, format, fingerprint. */
+export {
+  canonicalImage,
+  DIGEST_PATTERN,
+  DOCKER_HUB_HOST,
+  familiarImage,
+  formatImageReference,
+  imageFingerprint,
+  isRegistryHost,
+  MAX_IMAGE_NAME_LENGTH,
+  normalizeImageName,
+  REGISTRY_HOST_PATTERN,
+  REPOSITORY_PATTERN,
+  splitImageName,
+  splitImageReference,
+  TAG_PATTERN,
+  type ImageNameParts,
+  type ImageNameResult,
+  type ImageReferenceParts,
+  type NormalizedImage,
+  type NormalizedImageResult,
+} from "./image-reference.js";

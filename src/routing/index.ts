@@ -9,13 +9,8 @@ export {
   type PlannedDeployment,
 } from "./plan-deployments.js";
 /** Canonical image names (`docker.io/library/nginx`), like Docker's reference normalisation. */
-export {
-  DOCKER_HUB_HOST,
-  ImageNameError,
-  normalizeImage,
-  normalizePushImage,
-  type NormalizedImage,
-} from "./normalize-image.js";
+export { normalizeImage, normalizePushImage } from "./normalize-image.js";
+export { ImageNameError } from "./routing-errors.js";
 /** Tag policies `exact`, `glob`, `regex` (whole-tag), `semver`. */
 export { matchTag } from "./match-tag.js";
 /** Anchored `*`/`?` glob without regular expressions. */

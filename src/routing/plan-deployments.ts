@@ -4,7 +4,8 @@ import { targetKey } from "../domain/index.js";
 import type { PushScope } from "../sources/index.js";
 import { matchGlob } from "./match-glob.js";
 import { matchTag } from "./match-tag.js";
-import { ImageNameError, normalizeImage, normalizePushImage } from "./normalize-image.js";
+import { normalizeImage, normalizePushImage } from "./normalize-image.js";
+import { ImageNameError } from "./routing-errors.js";
 
 type Rule = Config["rules"][number];
 type RuleTargetConfig = Rule["targets"][number];

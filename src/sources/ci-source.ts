@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
-import type { ImagePush } from "../domain/index.js";
-import { splitImageName } from "./image-reference.js";
+import { splitImageName, type ImagePush } from "../domain/index.js";
 import { digestText, invalidPayload, parsePayload, tagText } from "./parse-payload.js";
 import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";

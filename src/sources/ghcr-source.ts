@@ -1,6 +1,5 @@
 import { z } from "zod";
-import type { ImagePush } from "../domain/index.js";
-import { DIGEST_PATTERN, REPOSITORY_PATTERN } from "./image-reference.js";
+import { DIGEST_PATTERN, REPOSITORY_PATTERN, type ImagePush } from "../domain/index.js";
 import { invalidPayload, parsePayload, tagText, text } from "./parse-payload.js";
 import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
 import { MissingHeaderError, WebhookAuthError } from "./source-errors.js";

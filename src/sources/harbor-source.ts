@@ -1,6 +1,5 @@
 import { z } from "zod";
-import type { ImagePush } from "../domain/index.js";
-import { isRegistryHost } from "./image-reference.js";
+import { isRegistryHost, type ImagePush } from "../domain/index.js";
 import { digestText, invalidPayload, parsePayload, repositoryText, tagText, text } from "./parse-payload.js";
 import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";

@@ -52,15 +52,3 @@ export {
   verifyBearerSecret,
   verifyHmacSha256,
 } from "./verify-secret.js";
-/** Docker's image reference grammar (tag, digest, repository path, registry host). */
-export {
-  DIGEST_PATTERN,
-  isRegistryHost,
-  MAX_IMAGE_NAME_LENGTH,
-  REGISTRY_HOST_PATTERN,
-  REPOSITORY_PATTERN,
-  splitImageName,
-  TAG_PATTERN,
-  type ImageNameParts,
-  type ImageNameResult,
-} from "./image-reference.js";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { PayloadInvalidError } from "../errors/index.js";
-import { DIGEST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "./image-reference.js";
+import { DIGEST_PATTERN, REPOSITORY_PATTERN, TAG_PATTERN } from "../domain/index.js";
 
 /** Longest free-text field kept from a payload (pusher names, ids, URLs). */
 export const MAX_TEXT_LENGTH = 2_048;

@@ -1,6 +1,5 @@
 import { z } from "zod";
-import type { ImagePush } from "../domain/index.js";
-import { splitImageName } from "./image-reference.js";
+import { splitImageName, type ImagePush } from "../domain/index.js";
 import { invalidPayload, parsePayload, tagText, text } from "./parse-payload.js";
 import type { ParsedDelivery, Source, VerifiedCaller, WebhookRequest } from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { DIGEST_PATTERN, isRegistryHost, REPOSITORY_PATTERN, TAG_PATTERN } from "../../src/domain/index.js";
 import { PayloadInvalidError } from "../../src/errors/index.js";
 import { createSeededRandom } from "../../src/simulator/index.js";
 import {
@@ -8,10 +9,6 @@ import {
   createHarborSource,
   createQuaySource,
   createRegistrySource,
-  DIGEST_PATTERN,
-  isRegistryHost,
-  REPOSITORY_PATTERN,
-  TAG_PATTERN,
   type ParsedDelivery,
   type Source,
   type WebhookRequest,

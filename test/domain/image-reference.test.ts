@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { isRegistryHost, splitImageName } from "../../src/sources/index.js";
+import { isRegistryHost, splitImageName } from "../../src/domain/index.js";
 
 describe("splitImageName", () => {
   it.each([
