@@ -1,10 +1,21 @@
 import { createCore } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
-import { resolveSettings } from "../deploy/index.js";
-import { isTerminal, splitImageReference, type Deployment, type DeployTarget } from "../domain/index.js";
-import { UsageError } from "../errors/index.js";
+import {
+  DIGEST_PATTERN,
+  isTerminal,
+  parseTargetText,
+  splitImageReference,
+  TAG_PATTERN,
+  type Deployment,
+  type DeployTarget,
+} from "../domain/index.js";
+import { PayloadInvalidError, UsageError } from "../errors/index.js";
 import { createLogger, SecretScrubber } from "../log/index.js";
-import { normalizeImage } from "../routing/index.js";
+import {
+  prepareManualDeployment,
+  UnknownEnvironmentError,
+  type ManualDeployRequest,
+} from "../operations/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs } from "./parse-cli-args.js";
 
@@ -53,10 +64,9 @@ export const deployCommand: CliCommand = {
     const settings = readProcessSettings(io.env);
     const file = values.config ?? settings.DROVER_CONFIG;
     const initial = loadConfig({ file, env: io.env });
-    const { config } = initial;
-    if (!Object.hasOwn(config.environments, target.environment)) {
-      throw new UsageError(`environment "${target.environment}" is not defined in ${file}`);
-    }
+    const request: ManualDeployRequest = { target, ...reference, source: "cli" };
+    // Checked before the store is opened: a usage error leaves nothing behind.
+    checkRequest(() => prepareManualDeployment(initial.config, request), file);
     const scrubber = new SecretScrubber();
     scrubber.setSecrets(initial.secrets);
     const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
@@ -73,24 +83,16 @@ export const deployCommand: CliCommand = {
       ...(values.wait === true ? { onEvent: (deployment, event) => print(deployment, event.detail) } : {}),
     });
     try {
-      const input = {
-        target,
-        image: reference.image,
-        tag: reference.tag,
-        ...(reference.digest === undefined ? {} : { digest: reference.digest }),
-        source: "cli",
-        settings: resolveSettings(config, target),
-      };
       if (values.wait !== true) {
-        const queued = core.store.create(input);
+        const queued = checkRequest(() => core.operations.deploy(request, { queueOnly: true }), file);
         print(
           queued,
-          `queued ${reference.image}:${reference.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
+          `queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
         );
         return 0;
       }
-      const submitted = core.engine.submit(input);
-      print(submitted, `queued ${reference.image}:${reference.tag} → ${submitted.targetKey}`);
+      const submitted = checkRequest(() => core.operations.deploy(request), file);
+      print(submitted, `queued ${submitted.image}:${submitted.tag} → ${submitted.targetKey}`);
       const [done] = await core.engine.waitForTerminal([submitted.id], timeoutMs);
       const final = done ?? submitted;
       if (!isTerminal(final.state)) {
@@ -108,27 +110,32 @@ export const deployCommand: CliCommand = {
   },
 };
 
-function parseReference(text: string | undefined): { image: string; tag: string; digest?: string } {
+/** `IMAGE:TAG[@DIGEST]` → its parts as written (the image name is checked by the deploy operation). */
+function parseReference(text: string | undefined): Pick<ManualDeployRequest, "image" | "tag" | "digest"> {
   if (text === undefined) throw new UsageError("IMAGE:TAG is required");
-  const { image: name, tag, digest } = splitImageReference(text);
+  const { image, tag, digest } = splitImageReference(text);
   if (tag === undefined) throw new UsageError(`"${text}" has no tag; write IMAGE:TAG`);
-  if (!/^[\w][\w.-]{0,127}$/.test(tag)) throw new UsageError(`"${tag}" is not a valid tag`);
-  if (text.includes("@") && (digest === undefined || !/^sha256:[a-f0-9]{64}$/.test(digest)))
+  if (!TAG_PATTERN.test(tag)) throw new UsageError(`"${tag}" is not a valid tag`);
+  if (text.includes("@") && (digest === undefined || !DIGEST_PATTERN.test(digest)))
     throw new UsageError(`"${digest ?? ""}" is not a sha256 digest`);
-  let image: string;
-  try {
-    image = normalizeImage(name).name;
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
   return digest === undefined ? { image, tag } : { image, tag, digest };
 }
 
 function parseTarget(text: string | undefined): DeployTarget {
-  const parts = (text ?? "").split("/");
-  if (text === undefined || parts.length < 3 || parts.length > 4 || parts.some((part) => part === "")) {
+  const target = text === undefined ? undefined : parseTargetText(text);
+  if (target === undefined)
     throw new UsageError("--target must be ENVIRONMENT/STACK/SERVICE or ENVIRONMENT/STACK/SERVICE/SIDEKICK");
+  return target;
+}
+
+/** Runs a deploy operation, turning what it refuses into usage errors (exit 2). */
+function checkRequest<T>(operation: () => T, file: string): T {
+  try {
+    return operation();
+  } catch (error) {
+    if (error instanceof UnknownEnvironmentError)
+      throw new UsageError(`environment "${error.environment}" is not defined in ${file}`);
+    if (error instanceof PayloadInvalidError) throw new UsageError(error.message);
+    throw error;
   }
-  const [environment = "", stack = "", service = "", sidekick] = parts;
-  return sidekick === undefined ? { environment, stack, service } : { environment, stack, service, sidekick };
 }

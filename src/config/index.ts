@@ -24,3 +24,5 @@ export type {
   TagPolicy,
 } from "./mapping-schema.js";
 export { collectNotificationSecrets } from "./collect-secrets.js";
+export { readCiPublicKey } from "./read-ci-public-key.js";
+export { restartOnlyChanges, warnRestartOnlyChanges } from "./restart-only-changes.js";

@@ -18,4 +18,3 @@ export {
   type SimulatorStarter,
 } from "./rancher-pool.js";
 export { resolveSettings } from "./resolve-settings.js";
-export { ingestPushes, DEDUPE_WINDOW_MS, type IngestDeps, type IngestOutcome } from "./ingest-pushes.js";

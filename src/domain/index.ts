@@ -34,3 +34,4 @@ export {
   type NormalizedImage,
   type NormalizedImageResult,
 } from "./image-reference.js";
+export { parseTargetText } from "./target-text.js";

@@ -41,3 +41,35 @@ export class UnavailableError extends AppError {
   readonly code = "ERR_UNAVAILABLE";
   override readonly status = 503;
 }
+
+/** 400: a path segment that is not valid percent-encoding (`/api/deployments/%E0`). */
+export class MalformedPathError extends AppError {
+  readonly code = "ERR_PATH_MALFORMED";
+  override readonly status = 400;
+}
+
+/** 404 for `/hooks/<name>` when no such source is configured. */
+export class UnknownSourceError extends AppError {
+  readonly code = "ERR_SOURCE_UNKNOWN";
+  override readonly status = 404;
+}
+
+/** 429 from the per-IP limiter (the body tells when to come back; `Retry-After` too). */
+export class RateLimitedError extends AppError {
+  readonly code = "ERR_RATE_LIMITED";
+  override readonly status = 429;
+}
+
+/** 403: a CI token's `scope` does not allow an image or a target the delivery would deploy. */
+export class OutOfScopeError extends AppError {
+  readonly code = "ERR_OUT_OF_SCOPE";
+  override readonly status = 403;
+}
+
+/** The `error.code`s of `POST /hooks/ci?wait=` answers that are not an exception (the body is a wait answer). */
+export const WAIT_ERRORS = {
+  NOTHING_DEPLOYED: "ERR_NOTHING_DEPLOYED",
+  DEPLOY_FAILED: "ERR_DEPLOY_FAILED",
+  WAIT_TIMEOUT: "ERR_WAIT_TIMEOUT",
+  UNAVAILABLE: "ERR_UNAVAILABLE",
+} as const;

@@ -4,9 +4,14 @@ export { ConfigError, formatConfigIssue, type ConfigIssue } from "./config-error
 export {
   AuthError,
   MalformedBodyError,
+  MalformedPathError,
+  OutOfScopeError,
   PayloadInvalidError,
   PayloadTooLargeError,
+  RateLimitedError,
   RouteNotFoundError,
   UnavailableError,
+  UnknownSourceError,
   UnsupportedMediaTypeError,
+  WAIT_ERRORS,
 } from "./http-errors.js";

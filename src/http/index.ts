@@ -2,11 +2,7 @@ export { createHttpApp, type HttpAppDeps } from "./create-http-app.js";
 export { createJsonBody, isJsonContentType } from "./json-body.js";
 export { closeServerGracefully, listen } from "./graceful-server.js";
 export type { ReadinessCheck } from "./health-routes.js";
-export {
-  createWebhookRoutes,
-  UnknownSourceError,
-  type IngestResult,
-  type WebhookRoutesDeps,
-} from "./webhook-routes.js";
+export { createWebhookRoutes, type WebhookRoutesDeps } from "./webhook-routes.js";
+export type { WaitAnswer } from "./wait-answer.js";
 export { createAdminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
 export { createMetricsRoutes, INGEST_OUTCOME_LOCAL, type MetricsRoutesDeps } from "./metrics-routes.js";

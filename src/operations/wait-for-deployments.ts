@@ -2,7 +2,7 @@ import type { DeploymentEngine } from "../deploy/index.js";
 import { isTerminal, targetName, type Deployment } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
-/** What `?wait=` needs to watch deployments (wired by the composition root). */
+/** What waiting on deployments needs (`POST /hooks/ci?wait=`; wired by the composition root). */
 export interface DeploymentWatch {
   readonly engine: Pick<DeploymentEngine, "waitForTerminal">;
   readonly store: Pick<DeploymentStore, "get" | "events">;

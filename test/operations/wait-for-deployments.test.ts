@@ -2,7 +2,7 @@ import pino from "pino";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DeploymentEngine } from "../../src/deploy/index.js";
 import type { Deployment, DeploymentState } from "../../src/domain/index.js";
-import { waitForDeployments, type DeploymentWatch } from "../../src/http/wait-for-deployments.js";
+import { waitForDeployments, type DeploymentWatch } from "../../src/operations/index.js";
 import { memoryStore, newDeployment } from "../store/store-fixtures.js";
 
 const IMAGE = "registry.example.com/shop/frontend:1.0.0";

@@ -1,0 +1,117 @@
+import type { Logger } from "pino";
+import type { ConfigHolder } from "../config/index.js";
+import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "../deploy/index.js";
+import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
+import type { NotifierKind } from "../notify/index.js";
+import { createOperations, type Operations } from "../operations/index.js";
+import { openStore, type DeploymentStore } from "../store/index.js";
+import { createSimulatorStarter } from "./simulator-starter.js";
+
+export interface CoreDeps {
+  readonly configHolder: ConfigHolder;
+  readonly logger: Logger;
+  /** Starts in-process simulators for `simulator:` environments. */
+  readonly startSimulator?: SimulatorStarter;
+  /** Epoch ms; tests may pass a controlled clock. */
+  readonly now?: () => number;
+  readonly sleep?: (ms: number) => Promise<void>;
+  readonly fetch?: typeof fetch;
+  /** Interval between health checks while verifying (default 1 s). */
+  readonly verifyIntervalMs?: number;
+  /** Overrides `storage.path` (tests use `:memory:`). */
+  readonly storePath?: string;
+  readonly concurrency?: number;
+  /** Called after every persisted deployment change (progress output). */
+  readonly onEvent?: DeployContext["onEvent"];
+  /** Every Rancher HTTP exchange: call kind and outcome (`ok`, `http_<status>`, `network`). */
+  readonly onRancherCall?: (kind: string, outcome: string) => void;
+  /** Every notification delivery's final outcome. */
+  readonly onNotification?: (kind: NotifierKind, outcome: NotificationOutcome) => void;
+  /** Aborts when the process starts shutting down: operations waiting on deployments end at once. */
+  readonly shutdown?: AbortSignal;
+}
+
+/** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
+export interface Core {
+  readonly store: DeploymentStore;
+  readonly engine: DeploymentEngine;
+  readonly pool: RancherPool;
+  /** Sends the `notifications:` of the config in force on deployment transitions. */
+  readonly notifications: NotificationDispatcher;
+  /** The use cases over this store, engine and config (`serve`'s routes, `drover deploy`). */
+  readonly operations: Operations;
+  close(): Promise<void>;
+}
+
+const realSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Builds store, Rancher pool and engine from the config in force. */
+export function createCore(deps: CoreDeps): Core {
+  const { configHolder, logger } = deps;
+  const config = configHolder.current.config;
+  const now = deps.now ?? Date.now;
+  const store = openStore({ path: deps.storePath ?? config.storage.path, now });
+  const pool = new RancherPool({
+    environments: () => configHolder.current.config.environments,
+    logger,
+    startSimulator: deps.startSimulator ?? createSimulatorStarter(configHolder.current.file, logger),
+    ...(deps.sleep === undefined ? {} : { sleep: deps.sleep }),
+    ...(deps.onRancherCall === undefined ? {} : { onCall: deps.onRancherCall }),
+  });
+  const engine = new DeploymentEngine(
+    {
+      store,
+      rancher: (environment) => pool.get(environment),
+      logger,
+      now,
+      sleep: deps.sleep ?? realSleep,
+      fetch: deps.fetch ?? fetch,
+      ...(deps.verifyIntervalMs === undefined ? {} : { verifyIntervalMs: deps.verifyIntervalMs }),
+      ...(deps.onEvent === undefined ? {} : { onEvent: deps.onEvent }),
+    },
+    deps.concurrency,
+  );
+  const notifierDeps = { fetch: deps.fetch ?? fetch, now };
+  const notifications = new NotificationDispatcher({
+    setup: createNotifiers(config.notifications, notifierDeps),
+    logger,
+    now,
+    ...(deps.onNotification === undefined ? {} : { onResult: deps.onNotification }),
+  });
+  const unsubscribeConfig = configHolder.subscribe((next) => {
+    notifications.configure(createNotifiers(next.config.notifications, notifierDeps));
+  });
+  // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
+  const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
+  const closing = new AbortController();
+  const operations = createOperations({
+    store,
+    engine,
+    config: () => configHolder.current.config,
+    configStatus: () => configHolder.status(),
+    shutdown: AbortSignal.any([closing.signal, ...(deps.shutdown === undefined ? [] : [deps.shutdown])]),
+  });
+  let closed = false;
+  return {
+    store,
+    engine,
+    pool,
+    notifications,
+    operations,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      closing.abort();
+      unsubscribeConfig();
+      await engine.close();
+      unsubscribeEngine();
+      // Terminal notifications of deployments that just ended get a bounded chance to go out.
+      await notifications.close();
+      await pool.close();
+      store.close();
+    },
+  };
+}

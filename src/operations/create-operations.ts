@@ -1,0 +1,52 @@
+import type { Deployment, DeployTarget } from "../domain/index.js";
+import { cancelDeployment } from "./cancel-deployment.js";
+import { deployManually, type ManualDeployRequest } from "./deploy-manually.js";
+import {
+  ingestDelivery,
+  type IngestDelivery,
+  type IngestResult,
+  type IngestScope,
+} from "./ingest-delivery.js";
+import { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
+import { listTargets, type TargetSummary } from "./list-targets.js";
+import type { OperationDeps } from "./operation-deps.js";
+import { retryDeployment } from "./retry-deployment.js";
+import { rollBackTarget } from "./roll-back-target.js";
+import { showConfig, type ConfigSummary } from "./show-config.js";
+import { showDeployment, type DeploymentDetails } from "./show-deployment.js";
+import { waitForDeployments, type WaitResult } from "./wait-for-deployments.js";
+
+/** Every use case, bound to one store, engine and config: what the HTTP routes and CLI commands call. */
+export interface Operations {
+  readonly ingest: (delivery: IngestDelivery, scope: IngestScope, reqId: string) => IngestResult;
+  readonly deploy: (request: ManualDeployRequest, options?: { readonly queueOnly?: boolean }) => Deployment;
+  readonly retry: (id: string, reqId?: string) => Deployment;
+  readonly cancel: (id: string) => Deployment;
+  readonly rollBack: (target: DeployTarget, reqId?: string) => Deployment;
+  readonly list: (request: ListDeploymentsRequest) => DeploymentList;
+  readonly show: (id: string) => DeploymentDetails;
+  readonly targets: () => TargetSummary[];
+  readonly config: () => ConfigSummary;
+  /** Waits until the deployments are terminal, `timeoutMs` passes, `signal` aborts or `shutdown` does. */
+  readonly wait: (ids: readonly string[], timeoutMs: number, signal: AbortSignal) => Promise<WaitResult>;
+}
+
+export interface OperationsDeps extends OperationDeps {
+  /** Aborts when the app starts shutting down: waits end at once. */
+  readonly shutdown: AbortSignal;
+}
+
+export function createOperations(deps: OperationsDeps): Operations {
+  return {
+    ingest: (delivery, scope, reqId) => ingestDelivery(deps, delivery, scope, reqId),
+    deploy: (request, options) => deployManually(deps, request, options),
+    retry: (id, reqId) => retryDeployment(deps, id, reqId),
+    cancel: (id) => cancelDeployment(deps, id),
+    rollBack: (target, reqId) => rollBackTarget(deps, target, reqId),
+    list: (request) => listDeployments(deps, request),
+    show: (id) => showDeployment(deps, id),
+    targets: () => listTargets(deps),
+    config: () => showConfig(deps),
+    wait: (ids, timeoutMs, signal) => waitForDeployments(deps, ids, timeoutMs, signal),
+  };
+}
