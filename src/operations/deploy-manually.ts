@@ -1,15 +1,21 @@
 import type { Config } from "../config/index.js";
 import { resolveSettings } from "../deploy/index.js";
-import { DIGEST_PATTERN, TAG_PATTERN, type Deployment, type DeployTarget } from "../domain/index.js";
+import {
+  DIGEST_PATTERN,
+  normalizeImageName,
+  TAG_PATTERN,
+  type Deployment,
+  type DeployTarget,
+} from "../domain/index.js";
 import { PayloadInvalidError } from "../errors/index.js";
 import type { NewDeployment } from "../store/index.js";
-import { ensureEnvironment, normalizeOrReject } from "./checks.js";
+import { ensureEnvironment } from "./checks.js";
 import type { OperationDeps } from "./operation-deps.js";
 
 /** One image to one target, asked for by an operator (`POST /api/deployments`, `drover deploy`). */
 export interface ManualDeployRequest {
   readonly target: DeployTarget;
-  /** The image name as given. */
+  /** The image name exactly as given: no white space is trimmed (an image with it is refused). */
   readonly image: string;
   readonly tag: string;
   readonly digest?: string;
@@ -26,13 +32,15 @@ export interface ManualDeployRequest {
  */
 export function prepareManualDeployment(config: Config, request: ManualDeployRequest): NewDeployment {
   ensureEnvironment(config, request.target);
-  const image = normalizeOrReject(request.image);
+  const image = normalizeImageName(request.image);
+  if (!image.ok)
+    throw new PayloadInvalidError(`invalid image name "${request.image.slice(0, 100)}": ${image.problem}`);
   if (!TAG_PATTERN.test(request.tag)) throw new PayloadInvalidError("tag: not a valid tag");
   if (request.digest !== undefined && !DIGEST_PATTERN.test(request.digest))
     throw new PayloadInvalidError("digest: not a sha256 digest");
   return {
     target: request.target,
-    image,
+    image: image.value.name,
     tag: request.tag,
     ...(request.digest === undefined ? {} : { digest: request.digest }),
     source: request.source,

@@ -122,6 +122,16 @@ describe("drover deploy", () => {
     ],
     ["an image without a tag", [FRONTEND, "--target", "sim/shop/frontend"], /has no tag/],
     ["no image at all", ["--target", "sim/shop/frontend"], /IMAGE:TAG is required/],
+    [
+      "an image with a leading space",
+      [` ${FRONTEND}:2.0.0`, "--target", "sim/shop/frontend"],
+      /invalid image name/,
+    ],
+    [
+      "an image with a tab before the tag",
+      [`${FRONTEND}\t:2.0.0`, "--target", "sim/shop/frontend"],
+      /invalid image name/,
+    ],
   ])("throws a UsageError for %s, which drover maps to exit 2", async (_what, args, message) => {
     const io = createTestIo();
     const withConfig = [...args, "--config", config, "--wait"];

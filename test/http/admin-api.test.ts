@@ -695,6 +695,28 @@ describe("admin API: manual deploys", () => {
     );
     expect(h.app.core.store.list({ limit: 200 }).items).toEqual([]);
   });
+
+  it("refuses an image with white space around it (422) instead of trimming it; stores nothing", async () => {
+    const h = build();
+    const good = { image: FRONTEND, tag: "1.1.0", target: "demo/shop/frontend" };
+    for (const image of [
+      `${FRONTEND}\n`,
+      ` ${FRONTEND}`,
+      `${FRONTEND} `,
+      `\t${FRONTEND}\t`,
+      `${FRONTEND}\r\n`,
+    ]) {
+      const res = await post(h, "/api/deployments", { ...good, image });
+      expect({ image, status: res.status, error: res.body as unknown }).toEqual({
+        image,
+        status: 422,
+        error: {
+          error: { code: "ERR_PAYLOAD_INVALID", message: expect.stringMatching(/^invalid image name/) },
+        },
+      });
+    }
+    expect(h.app.core.store.list({ limit: 200 }).items).toEqual([]);
+  });
 });
 
 describe("admin API: cancel", () => {
