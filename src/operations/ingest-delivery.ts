@@ -3,11 +3,13 @@ import type { DeploymentEngine } from "../deploy/index.js";
 import {
   formatImageReference,
   imageFingerprint,
+  targetKey,
   targetName,
   type Deployment,
   type ImagePush,
 } from "../domain/index.js";
-import { planDeployments } from "../routing/index.js";
+import { OutOfScopeError } from "../errors/index.js";
+import { planDeployments, type DeploymentPlan } from "../routing/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** Same source, image, tag and digest within this window counts as a redelivery when there is no delivery id. */
@@ -48,6 +50,9 @@ export interface IngestResult {
  * Turns a delivery's pushes into stored, queued deployments: each push is routed through the
  * rules and the caller's scope, then its delivery and deployments are recorded in one transaction
  * — a redelivery returns the deployments made the first time instead of new ones.
+ *
+ * @throws {OutOfScopeError} when the scope excludes the image or any matching target of any push:
+ * the whole delivery is refused and nothing is stored.
  */
 export function ingestDelivery(
   deps: IngestDeps,
@@ -59,6 +64,9 @@ export function ingestDelivery(
   if (pushes.length === 0) return { deployments: [], ignored: delivery.ignored ?? "nothing to deploy" };
   const config = deps.config();
   const plans = pushes.map((push) => ({ push, plan: planDeployments(push, config, scope) }));
+  const refused = plans.map(({ plan }) => scopeRefusal(plan)).filter((why) => why !== undefined);
+  if (refused.length > 0)
+    throw new OutOfScopeError(`refused: ${[...new Set(refused)].join("; ")}`.slice(0, 500));
   const deployments: Deployment[] = [];
   const reasons = new Set<string>();
   let duplicate = true;
@@ -103,4 +111,16 @@ export function ingestDelivery(
     ...(deployments.length === 0 ? { ignored: [...reasons].join("; ") } : {}),
     duplicate,
   };
+}
+
+/** Why the scope refuses a push's plan (its image, or targets the rules matched), if it does. */
+function scopeRefusal(plan: DeploymentPlan): string | undefined {
+  if (plan.outsideScope !== undefined && plan.outsideScope.length > 0) {
+    const targets = plan.outsideScope.map((target) => targetName({ targetKey: targetKey(target), target }));
+    return targets.length === 1
+      ? `target ${targets.join("")} is outside the token's scope`
+      : `targets ${targets.join(", ")} are outside the token's scope`;
+  }
+  if (plan.reason === "outside-token-scope") return plan.ignored ?? "outside the token's scope";
+  return undefined;
 }
