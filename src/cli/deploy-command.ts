@@ -1,4 +1,4 @@
-import { createCore } from "../app.js";
+import { createCore, type CoreDeps } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
 import {
   DIGEST_PATTERN,
@@ -36,79 +36,89 @@ Without --wait the deployment is recorded as queued in the store (storage.path) 
 Exit codes: 0 succeeded (or skipped, or queued without --wait), 1 rolled-back, failed,
 canceled or still running at --timeout, 2 usage error, 78 invalid config.`;
 
+export interface DeployCommandOptions {
+  /** What a test may set on the core the command builds (e.g. how it starts simulators). */
+  readonly core?: Partial<Omit<CoreDeps, "configHolder" | "logger">>;
+}
+
 /** `drover deploy IMAGE:TAG --target …`: one deployment from the command line (CI without a server). */
-export const deployCommand: CliCommand = {
-  words: ["deploy"],
-  summary: "deploy one image to one target",
-  help: HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCliArgs(
-      args,
-      {
-        target: { type: "string" },
-        config: { type: "string" },
-        wait: { type: "boolean" },
-        timeout: { type: "string" },
-      },
-      1,
-    );
-    if (values.help === true) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
-    const reference = parseReference(positionals[0]);
-    const target = parseTarget(values.target);
-    const timeoutMs = values.timeout === undefined ? 3_600_000 : parseDurationMs(values.timeout);
-    if (timeoutMs === undefined)
-      throw new UsageError(`--timeout "${values.timeout ?? ""}" is not a duration (e.g. 30m)`);
-    const settings = readProcessSettings(io.env);
-    const file = values.config ?? settings.DROVER_CONFIG;
-    const initial = loadConfig({ file, env: io.env });
-    const request: ManualDeployRequest = { target, ...reference, source: "cli" };
-    // Checked before the store is opened: a usage error leaves nothing behind.
-    checkRequest(() => prepareManualDeployment(initial.config, request), file);
-    const scrubber = new SecretScrubber();
-    scrubber.setSecrets(initial.secrets);
-    const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
-    const logger = createLogger({ level, scrubber, destination: io.stderr });
-    const configHolder = new ConfigHolder({ initial, load: () => initial, logger });
-    const print = (deployment: Deployment, detail: string): void => {
-      io.stdout.write(
-        `${new Date().toISOString()} ${deployment.id} ${deployment.state.padEnd(12)} ${detail}\n`,
+export function createDeployCommand(options: DeployCommandOptions = {}): CliCommand {
+  return {
+    words: ["deploy"],
+    summary: "deploy one image to one target",
+    help: HELP,
+    async run(args: readonly string[], io: CliIo): Promise<number> {
+      const { values, positionals } = parseCliArgs(
+        args,
+        {
+          target: { type: "string" },
+          config: { type: "string" },
+          wait: { type: "boolean" },
+          timeout: { type: "string" },
+        },
+        1,
       );
-    };
-    const core = createCore({
-      configHolder,
-      logger,
-      ...(values.wait === true ? { onEvent: (deployment, event) => print(deployment, event.detail) } : {}),
-    });
-    try {
-      if (values.wait !== true) {
-        const queued = checkRequest(() => core.operations.deploy(request, { queueOnly: true }), file);
-        print(
-          queued,
-          `queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
-        );
+      if (values.help === true) {
+        io.stdout.write(`${HELP}\n`);
         return 0;
       }
-      const submitted = checkRequest(() => core.operations.deploy(request), file);
-      print(submitted, `queued ${submitted.image}:${submitted.tag} → ${submitted.targetKey}`);
-      const [done] = await core.engine.waitForTerminal([submitted.id], timeoutMs);
-      const final = done ?? submitted;
-      if (!isTerminal(final.state)) {
-        io.stderr.write(
-          `drover deploy: still ${final.state} after ${values.timeout ?? "1h"}; it will resume on the next start\n`,
+      const reference = parseReference(positionals[0]);
+      const target = parseTarget(values.target);
+      const timeoutMs = values.timeout === undefined ? 3_600_000 : parseDurationMs(values.timeout);
+      if (timeoutMs === undefined)
+        throw new UsageError(`--timeout "${values.timeout ?? ""}" is not a duration (e.g. 30m)`);
+      const settings = readProcessSettings(io.env);
+      const file = values.config ?? settings.DROVER_CONFIG;
+      const initial = loadConfig({ file, env: io.env });
+      const request: ManualDeployRequest = { target, ...reference, source: "cli" };
+      // Checked before the store is opened: a usage error leaves nothing behind.
+      checkRequest(() => prepareManualDeployment(initial.config, request), file);
+      const scrubber = new SecretScrubber();
+      scrubber.setSecrets(initial.secrets);
+      const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
+      const logger = createLogger({ level, scrubber, destination: io.stderr });
+      const configHolder = new ConfigHolder({ initial, load: () => initial, logger });
+      const print = (deployment: Deployment, detail: string): void => {
+        io.stdout.write(
+          `${new Date().toISOString()} ${deployment.id} ${deployment.state.padEnd(12)} ${detail}\n`,
         );
-        return 1;
+      };
+      const core = createCore({
+        ...options.core,
+        configHolder,
+        logger,
+        ...(values.wait === true ? { onEvent: (deployment, event) => print(deployment, event.detail) } : {}),
+      });
+      try {
+        if (values.wait !== true) {
+          const queued = checkRequest(() => core.operations.deploy(request, { queueOnly: true }), file);
+          print(
+            queued,
+            `queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
+          );
+          return 0;
+        }
+        const submitted = checkRequest(() => core.operations.deploy(request), file);
+        print(submitted, `queued ${submitted.image}:${submitted.tag} → ${submitted.targetKey}`);
+        const [done] = await core.engine.waitForTerminal([submitted.id], timeoutMs);
+        const final = done ?? submitted;
+        if (!isTerminal(final.state)) {
+          io.stderr.write(
+            `drover deploy: still ${final.state} after ${values.timeout ?? "1h"}; it will resume on the next start\n`,
+          );
+          return 1;
+        }
+        const reason = final.error === undefined ? "" : ` (${final.error.code}: ${final.error.message})`;
+        io.stdout.write(`${final.id} ${final.state}${reason}\n`);
+        return final.state === "succeeded" || final.state === "skipped" ? 0 : 1;
+      } finally {
+        await core.close();
       }
-      const reason = final.error === undefined ? "" : ` (${final.error.code}: ${final.error.message})`;
-      io.stdout.write(`${final.id} ${final.state}${reason}\n`);
-      return final.state === "succeeded" || final.state === "skipped" ? 0 : 1;
-    } finally {
-      await core.close();
-    }
-  },
-};
+    },
+  };
+}
+
+export const deployCommand: CliCommand = createDeployCommand();
 
 /** `IMAGE:TAG[@DIGEST]` → its parts as written (the image name is checked by the deploy operation). */
 function parseReference(text: string | undefined): Pick<ManualDeployRequest, "image" | "tag" | "digest"> {
