@@ -6,7 +6,6 @@ import {
   parseTargetText,
   splitImageReference,
   TAG_PATTERN,
-  type Deployment,
   type DeployTarget,
 } from "../domain/index.js";
 import { PayloadInvalidError, UsageError } from "../errors/index.js";
@@ -14,6 +13,7 @@ import { createLogger, SecretScrubber } from "../log/index.js";
 import {
   prepareManualDeployment,
   UnknownEnvironmentError,
+  type FollowClock,
   type ManualDeployRequest,
 } from "../operations/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
@@ -26,7 +26,9 @@ Deploys one image to one target through drover's engine and store (no server nee
 Options:
   --target T          environment/stack/service, or environment/stack/service/sidekick
   --config FILE       mapping file (default: $DROVER_CONFIG or config/drover.yml)
-  --wait              run the deployment here, print progress, and exit by its outcome
+  --wait              run the deployment here (or follow a drover serve sharing the
+                      database that picks it up first), print its stored progress,
+                      and exit by its outcome
   --timeout DURATION  with --wait: give up waiting after this long (default 1h)
   -h, --help          show this help
 
@@ -39,6 +41,8 @@ canceled or still running at --timeout, 2 usage error, 78 invalid config.`;
 export interface DeployCommandOptions {
   /** What a test may set on the core the command builds (e.g. how it starts simulators). */
   readonly core?: Partial<Omit<CoreDeps, "configHolder" | "logger">>;
+  /** The clock `--wait` polls the store on (default: the real one). */
+  readonly clock?: FollowClock;
 }
 
 /** `drover deploy IMAGE:TAG --target …`: one deployment from the command line (CI without a server). */
@@ -78,30 +82,43 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
       const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
       const logger = createLogger({ level, scrubber, destination: io.stderr });
       const configHolder = new ConfigHolder({ initial, load: () => initial, logger });
-      const print = (deployment: Deployment, detail: string): void => {
-        io.stdout.write(
-          `${new Date().toISOString()} ${deployment.id} ${deployment.state.padEnd(12)} ${detail}\n`,
-        );
+      const print = (at: string, id: string, state: string, detail: string): void => {
+        io.stdout.write(`${at} ${id} ${state.padEnd(12)} ${detail}\n`);
       };
       const core = createCore({
         ...options.core,
         configHolder,
         logger,
-        ...(values.wait === true ? { onEvent: (deployment, event) => print(deployment, event.detail) } : {}),
       });
       try {
         if (values.wait !== true) {
           const queued = checkRequest(() => core.operations.deploy(request, { queueOnly: true }), file);
           print(
-            queued,
+            new Date().toISOString(),
+            queued.id,
+            queued.state,
             `queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
           );
           return 0;
         }
         const submitted = checkRequest(() => core.operations.deploy(request), file);
-        print(submitted, `queued ${submitted.image}:${submitted.tag} → ${submitted.targetKey}`);
-        const [done] = await core.engine.waitForTerminal([submitted.id], timeoutMs);
-        const final = done ?? submitted;
+        print(
+          new Date().toISOString(),
+          submitted.id,
+          submitted.state,
+          `queued ${submitted.image}:${submitted.tag} → ${submitted.targetKey}`,
+        );
+        // Follow the stored state, not this process's engine: a `drover serve` sharing the
+        // database may pick the queued deployment up first and run it instead.
+        const final = await core.operations.follow(
+          submitted.id,
+          {
+            timeoutMs,
+            afterSeq: core.operations.show(submitted.id).events.at(-1)?.seq ?? 0,
+            onEvent: (event) => print(event.at, submitted.id, event.state, event.detail),
+          },
+          options.clock,
+        );
         if (!isTerminal(final.state)) {
           io.stderr.write(
             `drover deploy: still ${final.state} after ${values.timeout ?? "1h"}; it will resume on the next start\n`,

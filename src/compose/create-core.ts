@@ -93,6 +93,8 @@ export function createCore(deps: CoreDeps): Core {
     config: () => configHolder.current.config,
     configStatus: () => configHolder.status(),
     shutdown: AbortSignal.any([closing.signal, ...(deps.shutdown === undefined ? [] : [deps.shutdown])]),
+    now,
+    sleep: deps.sleep ?? realSleep,
   });
   let closed = false;
   return {

@@ -1,6 +1,7 @@
 import type { Deployment, DeployTarget } from "../domain/index.js";
 import { cancelDeployment } from "./cancel-deployment.js";
 import { deployManually, type ManualDeployRequest } from "./deploy-manually.js";
+import { followDeployment, type FollowClock, type FollowOptions } from "./follow-deployment.js";
 import {
   ingestDelivery,
   type IngestDelivery,
@@ -27,6 +28,8 @@ export interface Operations {
   readonly show: (id: string) => DeploymentDetails;
   readonly targets: () => TargetSummary[];
   readonly config: () => ConfigSummary;
+  /** Follows a deployment's stored state and events, whichever process runs it (on `clock` if given). */
+  readonly follow: (id: string, options: FollowOptions, clock?: FollowClock) => Promise<Deployment>;
   /** Waits until the deployments are terminal, `timeoutMs` passes, `signal` aborts or `shutdown` does. */
   readonly wait: (ids: readonly string[], timeoutMs: number, signal: AbortSignal) => Promise<WaitResult>;
 }
@@ -34,6 +37,9 @@ export interface Operations {
 export interface OperationsDeps extends OperationDeps {
   /** Aborts when the app starts shutting down: waits end at once. */
   readonly shutdown: AbortSignal;
+  /** The clock `follow` polls the store on (epoch ms). */
+  readonly now: () => number;
+  readonly sleep: (ms: number) => Promise<void>;
 }
 
 export function createOperations(deps: OperationsDeps): Operations {
@@ -47,6 +53,8 @@ export function createOperations(deps: OperationsDeps): Operations {
     show: (id) => showDeployment(deps, id),
     targets: () => listTargets(deps),
     config: () => showConfig(deps),
+    follow: (id, options, clock) =>
+      followDeployment({ store: deps.store, now: deps.now, sleep: deps.sleep, ...clock }, id, options),
     wait: (ids, timeoutMs, signal) => waitForDeployments(deps, ids, timeoutMs, signal),
   };
 }

@@ -22,6 +22,13 @@ export { rollBackTarget } from "./roll-back-target.js";
 export { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
 export { showDeployment, type DeploymentDetails } from "./show-deployment.js";
 export { listTargets, type TargetSummary } from "./list-targets.js";
+export {
+  FOLLOW_POLL_MS,
+  followDeployment,
+  type FollowClock,
+  type FollowDeps,
+  type FollowOptions,
+} from "./follow-deployment.js";
 export { showConfig, type ConfigSummary } from "./show-config.js";
 export {
   summarizeDeployment,
