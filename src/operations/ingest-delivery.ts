@@ -17,7 +17,7 @@ export const DEDUPE_WINDOW_MS = 120_000;
 
 export interface IngestDeps {
   readonly store: DeploymentStore;
-  readonly engine: DeploymentEngine;
+  readonly engine: Pick<DeploymentEngine, "enqueue">;
   readonly config: () => Config;
   readonly dedupeWindowMs?: number;
 }
