@@ -73,3 +73,21 @@ export const WAIT_ERRORS = {
   WAIT_TIMEOUT: "ERR_WAIT_TIMEOUT",
   UNAVAILABLE: "ERR_UNAVAILABLE",
 } as const;
+
+/** 400: a request express could not read (e.g. a path that is not valid percent-encoding). */
+export class BadRequestError extends AppError {
+  readonly code = "ERR_BAD_REQUEST";
+  override readonly status = 400;
+}
+
+/** 400: `?wait=` is not a whole number of seconds from 1 to 3600, or is repeated. */
+export class WaitInvalidError extends AppError {
+  readonly code = "ERR_WAIT_INVALID";
+  override readonly status = 400;
+}
+
+/** 400: `?wait=` on a hook that does not support it (only `/hooks/ci` does). */
+export class WaitUnsupportedError extends AppError {
+  readonly code = "ERR_WAIT_UNSUPPORTED";
+  override readonly status = 400;
+}

@@ -3,6 +3,7 @@ export { UsageError } from "./usage-error.js";
 export { ConfigError, formatConfigIssue, type ConfigIssue } from "./config-error.js";
 export {
   AuthError,
+  BadRequestError,
   MalformedBodyError,
   MalformedPathError,
   OutOfScopeError,
@@ -14,4 +15,6 @@ export {
   UnknownSourceError,
   UnsupportedMediaTypeError,
   WAIT_ERRORS,
+  WaitInvalidError,
+  WaitUnsupportedError,
 } from "./http-errors.js";

@@ -2,6 +2,7 @@ import type { NextFunction, Request, Response } from "express";
 import type { Logger } from "pino";
 import {
   AppError,
+  BadRequestError,
   MalformedBodyError,
   PayloadTooLargeError,
   RouteNotFoundError,
@@ -13,11 +14,6 @@ interface HttpLibraryError {
   readonly type?: unknown;
   readonly status?: unknown;
   readonly expose?: unknown;
-}
-
-class BadRequestError extends AppError {
-  readonly code = "ERR_BAD_REQUEST";
-  override readonly status = 400;
 }
 
 /** Maps errors thrown by express and body-parser to our typed errors; undefined if unknown. */

@@ -1,19 +1,7 @@
-import { AppError } from "../errors/index.js";
+import { WaitInvalidError, WaitUnsupportedError } from "../errors/index.js";
 
 /** The longest `?wait=` accepted, in seconds (one hour). */
 export const MAX_WAIT_SECONDS = 3_600;
-
-/** 400: `?wait=` is not a whole number of seconds from 1 to {@link MAX_WAIT_SECONDS}, or is repeated. */
-export class WaitInvalidError extends AppError {
-  readonly code = "ERR_WAIT_INVALID";
-  override readonly status = 400;
-}
-
-/** 400: `?wait=` on a hook that does not support it (only `/hooks/ci` does). */
-export class WaitUnsupportedError extends AppError {
-  readonly code = "ERR_WAIT_UNSUPPORTED";
-  override readonly status = 400;
-}
 
 /**
  * The `wait` query parameter of `url` in seconds, or undefined when there is none. Only the
