@@ -17,12 +17,10 @@ const FANOUT = "registry.example.com/shop/fanout";
 
 const CONFIG = `
 storage: { path: ":memory:" }
-server:
-  rateLimit: { window: 1m, max: 100000 }
-environments:
-  demo: { simulator: default, timeScale: 0.02 }
 sources:
   ci: { jwtSecret: "${SECRET}" }
+environments:
+  demo: { simulator: default, timeScale: 0.02 }
 rules:
   - image: ${FRONTEND}
     tags: { glob: "*" }
