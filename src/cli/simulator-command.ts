@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import type { CliCommand, CliIo } from "../cli/index.js";
 import { UsageError } from "../errors/index.js";
-import { createRancherSimulator, type RancherSimulatorOptions } from "./create-rancher-simulator.js";
+import { createRancherSimulator, type RancherSimulatorOptions } from "../simulator/index.js";
+import type { CliCommand, CliIo } from "./cli-command.js";
 
 const HELP = `Usage: drover simulator [--port N] [--host H] [--seed FILE] [--time-scale F]
                         [--access-key K --secret-key S] [--fault-rate R]
