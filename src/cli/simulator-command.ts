@@ -19,7 +19,7 @@ Options:
   --fault-rate R      share of API requests answered 500/503, 0..1 (default 0)
   -h, --help          show this help
 
-Image tags starting with bad-, nopull-, flaky- or slow- trigger scripted failures.
+Image tags starting with bad-, nopull-, flaky-, slow- or crash- trigger scripted failures.
 
 Example:
   drover simulator --port 18081 --time-scale 0.05

@@ -122,7 +122,7 @@ export class ContainerLifecycle {
         healthState: this.#health.initialHealth(container),
         firstRunning: container.firstRunning ?? this.#engine.clock.now(),
       });
-      this.#health.begin(container);
+      this.#running(container);
     });
   }
 
@@ -150,7 +150,7 @@ export class ContainerLifecycle {
         healthState: this.#health.initialHealth(container),
         startCount: container.startCount + 1,
       });
-      this.#health.begin(container);
+      this.#running(container);
     });
   }
 
@@ -201,6 +201,17 @@ export class ContainerLifecycle {
       this.#update(container, { state: "stopped" });
       this.start(container);
     });
+  }
+
+  /**
+   * A container just reached `running`: its health checks begin, and a crashing one (behaviour
+   * `exitsAfterMs`) has its process exit later. Cattle sees the exit as a stop (`stopping` →
+   * `stopped`, health state kept); reconcile then starts the managed container again.
+   */
+  #running(container: SimContainer): void {
+    this.#health.begin(container);
+    const exitsAfterMs = this.behaviour(container).exitsAfterMs;
+    if (exitsAfterMs !== undefined) this.#later(container, exitsAfterMs, () => this.stop(container));
   }
 
   #fail(container: SimContainer, kind: "allocate" | "start", reason: string): void {
