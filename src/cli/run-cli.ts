@@ -1,11 +1,11 @@
 import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
-import { simulatorCommand } from "../simulator/index.js";
 import { configCheckCommand } from "./config-check-command.js";
 import { deployCommand } from "./deploy-command.js";
 import { deploymentsListCommand, deploymentsShowCommand } from "./deployments-command.js";
 import { tokenCommand } from "./token-command.js";
 import { EXIT_CONFIG, serveCommand } from "./serve-command.js";
+import { simulatorCommand } from "./simulator-command.js";
 
 /** Every command, in the order `drover --help` lists them. */
 export const COMMANDS: readonly CliCommand[] = [

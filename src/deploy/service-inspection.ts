@@ -99,15 +99,35 @@ export function buildUpgradeBody(input: UpgradeBodyInput): Record<string, unknow
 }
 
 export interface HealthReport {
-  /** New-version containers that are running and healthy (or have no health check). */
+  /** New-version containers that are running and healthy (or have no health check), never restarted. */
   readonly healthy: number;
   /** How many are needed (the service's scale). */
   readonly expected: number;
-  /** New-version containers reporting unhealthy: a failure, not a wait. */
+  /**
+   * New-version containers that failed — reporting unhealthy, or restarted or no longer running
+   * after having run (a crash: Rancher restarts a dying service container, so it shows only in
+   * `startCount` and a passing stop/start), or replaced (see {@link watchNewContainers}): a
+   * failure, not a wait.
+   */
   readonly unhealthy: number;
   /** One line for the event log. */
   readonly summary: string;
+  /** Ids of the live new-version containers (to notice replacements between two reports). */
+  readonly containerIds?: readonly string[];
 }
+
+/** A new container that ran and then crashed: started more than once, or not running any more. */
+function hasCrashed(instance: Container): boolean {
+  if ((instance.startCount ?? 0) > 1) return true;
+  const ran = instance.firstRunning !== undefined && instance.firstRunning !== null;
+  return ran && instance.state !== "running";
+}
+
+const describeInstance = (instance: Container): string => {
+  const base = `${instance.state}/${instance.healthState ?? "no-check"}`;
+  const starts = instance.startCount ?? 0;
+  return starts > 1 ? `${base} started ${String(starts)}×` : base;
+};
 
 /**
  * Judges the new-version containers of the target (rancher-api.md §5.1): those whose launch
@@ -136,10 +156,38 @@ export function inspectNewContainers(
       instance.state !== "purged"
     );
   });
-  const running = mine.filter((instance) => instance.state === "running");
+  const crashed = mine.filter(hasCrashed);
+  const running = mine.filter((instance) => instance.state === "running" && !hasCrashed(instance));
   const healthy = running.filter((instance) => HEALTHY.has(instance.healthState ?? null)).length;
-  const unhealthy = running.filter((instance) => UNHEALTHY.has(instance.healthState ?? "")).length;
+  const unhealthy =
+    running.filter((instance) => UNHEALTHY.has(instance.healthState ?? "")).length + crashed.length;
   const expected = Math.max(1, service.scale ?? 1);
-  const states = mine.map((instance) => `${instance.state}/${instance.healthState ?? "no-check"}`).sort();
-  return { healthy, expected, unhealthy, summary: `${healthy}/${expected} healthy [${states.join(", ")}]` };
+  const states = mine.map(describeInstance).sort();
+  return {
+    healthy,
+    expected,
+    unhealthy,
+    summary: `${healthy}/${expected} healthy [${states.join(", ")}]`,
+    containerIds: mine.map((instance) => instance.id).sort(),
+  };
+}
+
+/**
+ * Watches the new containers over one soak: returns a function that passes each report through,
+ * unless a new container seen earlier is gone (Rancher removed and replaced it — a crash or a
+ * failed health check between two looks), which it counts as a failure (`unhealthy`).
+ */
+export function watchNewContainers(): (report: HealthReport) => HealthReport {
+  const seen = new Set<string>();
+  return (report) => {
+    const now = new Set(report.containerIds ?? []);
+    const gone = [...seen].filter((id) => !now.has(id));
+    for (const id of now) seen.add(id);
+    if (gone.length === 0) return report;
+    return {
+      ...report,
+      unhealthy: report.unhealthy + gone.length,
+      summary: `${report.summary}; replaced: ${gone.join(", ")}`,
+    };
+  };
 }

@@ -5,15 +5,15 @@ import { ERR } from "./deployment-failure.js";
 import { finishUpgrade } from "./finish-phase.js";
 import { probeHttp } from "./probe-http.js";
 import { rollBack } from "./roll-back.js";
-import { inspectNewContainers } from "./service-inspection.js";
+import { inspectNewContainers, watchNewContainers } from "./service-inspection.js";
 
 const DEFAULT_VERIFY_INTERVAL_MS = 1_000;
 
 /**
  * verifying: the new-version containers must be running and healthy (count ≥ scale), and the
  * optional HTTP probe must pass, continuously for the soak period, within the verify timeout.
- * Pass → finishing; an unhealthy container, the service leaving `upgraded`, or the timeout →
- * rolling back. Rancher being unreachable (after the client's own retries) is not a verdict:
+ * Pass → finishing; an unhealthy, restarted (crashed) or replaced new container, the service
+ * leaving `upgraded`, or the timeout → rolling back. Rancher being unreachable (after the client's own retries) is not a verdict:
  * health is unknown, so the soak starts again and the verify timeout still bounds the wait.
  */
 export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
@@ -26,6 +26,7 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
   let lastProbeNote: string | undefined;
   let lastSummary = "";
   let unavailable = false;
+  const watch = watchNewContainers();
   for (;;) {
     run.checkCanceled();
     let instances: Container[];
@@ -63,7 +64,7 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       continue;
     }
     unavailable = false;
-    const report = inspectNewContainers(service, instances, run.d.target.sidekick);
+    const report = watch(inspectNewContainers(service, instances, run.d.target.sidekick));
     if (report.summary !== lastSummary) {
       lastSummary = report.summary;
       await run.annotate("note", `health: ${report.summary}`);

@@ -80,6 +80,10 @@ export interface Container extends RancherResource {
   readonly healthState?: string | null;
   readonly labels?: Readonly<Record<string, string>> | null;
   readonly serviceIds?: readonly string[] | null;
+  /** How often the container was started (1 after its first start; more after a crash and restart). */
+  readonly startCount?: number | null;
+  /** When it first reached `running` (ISO-8601); null if it never ran. */
+  readonly firstRunning?: string | null;
 }
 
 export interface Collection<T> {

@@ -1,4 +1,5 @@
-import { PROJECT_RESOURCE_ACTIONS, renderApiRoot, renderSchemas, resolveType } from "./api-types.js";
+import { renderSchemas } from "./api-schemas.js";
+import { PROJECT_RESOURCE_ACTIONS, renderApiRoot, resolveType } from "./api-types.js";
 import type { ApiCall, ApiDeps } from "./api-lookup.js";
 import { findOne, list, renderOne, rowsOf } from "./api-lookup.js";
 import type { ApiRequest, ApiResponse } from "./api-request.js";
@@ -82,11 +83,13 @@ export function handleApi(deps: ApiDeps, request: ApiRequest): ApiResponse {
     headers: accountHeaders(deps, projectId),
   });
 
-  if (pathProject === undefined && segments[0] === "projects")
+  // Type names are singular or plural (§1.2): `/v1/project?name=…`, `/v2-beta/schema/service`.
+  const rootType = segments[0]?.toLowerCase();
+  if (pathProject === undefined && (rootType === "projects" || rootType === "project"))
     return reply(200, projects(call, key, segments));
   const [typeName, id, link, ...rest] = segments;
   if (typeName === undefined) return reply(200, renderApiRoot(ctx, projectId));
-  if (typeName === "schemas") return reply(200, schemas(call, id));
+  if (rootType === "schemas" || rootType === "schema") return reply(200, schemas(call, id));
   if (typeName === "subscribe")
     throw new SimApiError(400, "Bad Request", undefined, "subscribe needs a websocket upgrade");
   const info = resolveType(typeName, request.version);
@@ -149,7 +152,7 @@ function projects(call: ApiCall, key: SimApiKey, segments: readonly string[]): J
 }
 
 function schemas(call: ApiCall, id: string | undefined): Json {
-  const all = renderSchemas(call.ctx);
+  const all = renderSchemas(call.ctx, call.projectId);
   if (id !== undefined) {
     const schema = all.find((s) => String(s["id"]).toLowerCase() === id.toLowerCase());
     if (schema === undefined) throw notFound();

@@ -1,6 +1,5 @@
-import { filterFieldsFor } from "./collections.js";
 import { CONTAINER_RESOURCE_ACTIONS } from "./container-actions.js";
-import { apiRoot, PLURALS, type UrlContext } from "./render-resources.js";
+import { apiRoot, type UrlContext } from "./render-resources.js";
 import { SERVICE_RESOURCE_ACTIONS } from "./service-state-machine.js";
 import type { ApiVersion } from "./sim-ids.js";
 import type { ServiceKind } from "./sim-model.js";
@@ -107,67 +106,4 @@ export function renderApiRoot(ctx: UrlContext, projectId?: number): Record<strin
     },
     actions: {},
   };
-}
-
-const SCHEMA_TYPES = [
-  "project",
-  "stack",
-  "service",
-  "loadBalancerService",
-  "dnsService",
-  "externalService",
-  "container",
-  "instance",
-  "host",
-];
-
-function declaredFor(type: string): ReadonlySet<string> {
-  if (type === "project") return PROJECT_RESOURCE_ACTIONS;
-  if (type === "stack" || type === "environment") return STACK_RESOURCE_ACTIONS;
-  if (type === "container" || type === "instance") return CONTAINER_RESOURCE_ACTIONS;
-  if (type === "host") return HOST_RESOURCE_ACTIONS;
-  return SERVICE_RESOURCE_ACTIONS;
-}
-
-/** A minimal `schema` resource per type: plural name, methods, actions and collection filters. */
-export function renderSchemas(ctx: UrlContext): Record<string, unknown>[] {
-  const base = `${ctx.base}/${ctx.version}`;
-  return SCHEMA_TYPES.map((raw) => (raw === "stack" && ctx.version === "v1" ? "environment" : raw)).map(
-    (type) => {
-      const plural = PLURALS[type] ?? (type === "instance" ? "instances" : `${type}s`);
-      return {
-        id: type,
-        type: "schema",
-        links: { self: `${base}/schemas/${type}`, collection: `${base}/${plural}` },
-        actions: {},
-        pluralName: plural,
-        resourceMethods: ["GET", "PUT", "DELETE"],
-        collectionMethods: ["GET", "POST"],
-        resourceActions: Object.fromEntries(
-          [...declaredFor(type)].map((a) => [a, { input: null, output: type }]),
-        ),
-        collectionFilters: Object.fromEntries(
-          filterFieldsFor(type).map((field) => [
-            field,
-            {
-              modifiers: [
-                "eq",
-                "ne",
-                "lt",
-                "gt",
-                "lte",
-                "gte",
-                "prefix",
-                "like",
-                "notlike",
-                "null",
-                "notnull",
-              ],
-            },
-          ]),
-        ),
-        resourceFields: {},
-      };
-    },
-  );
 }

@@ -55,6 +55,11 @@ export interface ContainerBehaviour {
   readonly unhealthyAfterMs?: number | undefined;
   /** Multiplies pull and start durations (10 = ten times slower). */
   readonly slowFactor?: number | undefined;
+  /**
+   * The process exits (non-zero) this many simulated ms after every start: the container stops,
+   * reconcile starts it again, and so on — a crash loop (`startCount` keeps growing).
+   */
+  readonly exitsAfterMs?: number | undefined;
 }
 
 /** A behaviour and what it applies to. The first matching rule wins. */
@@ -73,6 +78,7 @@ export const BUILTIN_BEHAVIOURS: readonly BehaviourRule[] = [
   { tagPrefix: "nopull-", pullFails: true },
   { tagPrefix: "flaky-", unhealthyAfterMs: 3000 },
   { tagPrefix: "slow-", slowFactor: 10 },
+  { tagPrefix: "crash-", exitsAfterMs: 2000 },
 ];
 
 /** `docker:registry:5000/shop/web:1.2@sha256:…` → `1.2`; no tag → `latest`. */

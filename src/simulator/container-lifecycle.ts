@@ -1,14 +1,27 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import type { ContainerBehaviour } from "./behaviours.js";
-import type { SimTimer } from "./sim-clock.js";
+import type { BehaviourRegistry, ContainerBehaviour, SimTiming } from "./behaviours.js";
+import type { SimClock, SimTimer } from "./sim-clock.js";
 import { checkPorts } from "./host-ports.js";
 import { formatId } from "./sim-ids.js";
-import type { SimEngine } from "./sim-engine.js";
-import { serviceRef } from "./sim-engine.js";
+import { serviceRef } from "./service-config.js";
 import type { InstanceState, LaunchConfigMap, SimContainer, SimService, SimUnit } from "./sim-model.js";
 import { PRIMARY_LAUNCH_CONFIG } from "./sim-model.js";
 import { HealthChecker } from "./health-checker.js";
 import { asText } from "./input-fields.js";
+import type { SimState } from "./sim-state.js";
+
+/**
+ * What the container lifecycle needs: the world, time, timings, the scripted behaviours, and
+ * whom to tell about a change (the health roll-up and reconcile).
+ */
+export interface ContainerLifecycleDeps {
+  readonly state: SimState;
+  readonly clock: SimClock;
+  readonly timing: SimTiming;
+  readonly behaviours: Pick<BehaviourRegistry, "resolve">;
+  readonly health: { refreshService(serviceId: number): void };
+  readonly reconciler: { containerChanged(container: SimContainer, previous: InstanceState): void };
+}
 
 /**
  * Walks containers through Cattle's instance states (rancher-api.md §3.7):
@@ -17,14 +30,14 @@ import { asText } from "./input-fields.js";
  * {@link HealthChecker}. Every change is published and reported to reconcile and the roll-up.
  */
 export class ContainerLifecycle {
-  readonly #engine: SimEngine;
+  readonly #engine: ContainerLifecycleDeps;
   readonly #timers = new Map<number, Set<SimTimer>>();
   readonly #health: HealthChecker;
   #ipCounter = 2;
 
-  constructor(engine: SimEngine) {
+  constructor(engine: ContainerLifecycleDeps) {
     this.#engine = engine;
-    this.#health = new HealthChecker(engine, {
+    this.#health = new HealthChecker(engine.clock, {
       update: (container, patch) => this.#update(container, patch),
       remove: (container) => this.remove(container),
       behaviour: (container) => this.behaviour(container),
@@ -37,7 +50,7 @@ export class ContainerLifecycle {
     return this.#engine.behaviours.resolve({
       imageUuid: container.imageUuid,
       serviceId: formatId("service", container.serviceId),
-      serviceRef: service === undefined ? "" : serviceRef(this.#engine, service),
+      serviceRef: service === undefined ? "" : serviceRef(this.#engine.state, service),
     });
   }
 
@@ -109,7 +122,7 @@ export class ContainerLifecycle {
         healthState: this.#health.initialHealth(container),
         firstRunning: container.firstRunning ?? this.#engine.clock.now(),
       });
-      this.#health.begin(container);
+      this.#running(container);
     });
   }
 
@@ -137,7 +150,7 @@ export class ContainerLifecycle {
         healthState: this.#health.initialHealth(container),
         startCount: container.startCount + 1,
       });
-      this.#health.begin(container);
+      this.#running(container);
     });
   }
 
@@ -188,6 +201,17 @@ export class ContainerLifecycle {
       this.#update(container, { state: "stopped" });
       this.start(container);
     });
+  }
+
+  /**
+   * A container just reached `running`: its health checks begin, and a crashing one (behaviour
+   * `exitsAfterMs`) has its process exit later. Cattle sees the exit as a stop (`stopping` →
+   * `stopped`, health state kept); reconcile then starts the managed container again.
+   */
+  #running(container: SimContainer): void {
+    this.#health.begin(container);
+    const exitsAfterMs = this.behaviour(container).exitsAfterMs;
+    if (exitsAfterMs !== undefined) this.#later(container, exitsAfterMs, () => this.stop(container));
   }
 
   #fail(container: SimContainer, kind: "allocate" | "start", reason: string): void {

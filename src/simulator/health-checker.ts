@@ -1,6 +1,5 @@
 import type { ContainerBehaviour } from "./behaviours.js";
-import type { SimTimer } from "./sim-clock.js";
-import type { SimEngine } from "./sim-engine.js";
+import type { SimClock, SimTimer } from "./sim-clock.js";
 import type { InstanceHealth, SimContainer } from "./sim-model.js";
 
 /** What the health checker may do to a container. */
@@ -21,12 +20,12 @@ const numberOr = (value: unknown, fallback: number): number =>
  * turn `unhealthy` later; an unhealthy container is recreated one interval later.
  */
 export class HealthChecker {
-  readonly #engine: SimEngine;
+  readonly #clock: SimClock;
   readonly #hooks: HealthHooks;
   readonly #timers = new Map<number, SimTimer[]>();
 
-  constructor(engine: SimEngine, hooks: HealthHooks) {
-    this.#engine = engine;
+  constructor(clock: SimClock, hooks: HealthHooks) {
+    this.#clock = clock;
     this.#hooks = hooks;
   }
 
@@ -78,7 +77,7 @@ export class HealthChecker {
 
   /** Stops checking (the container stopped or is going away); its last healthState stays. */
   end(container: SimContainer): void {
-    for (const timer of this.#timers.get(container.id) ?? []) this.#engine.clock.clearTimer(timer);
+    for (const timer of this.#timers.get(container.id) ?? []) this.#clock.clearTimer(timer);
     this.#timers.delete(container.id);
   }
 
@@ -86,7 +85,7 @@ export class HealthChecker {
     const timers = this.#timers.get(container.id) ?? [];
     this.#timers.set(container.id, timers);
     timers.push(
-      this.#engine.clock.setTimer(delayMs, () => {
+      this.#clock.setTimer(delayMs, () => {
         if (container.state === "running") action();
       }),
     );

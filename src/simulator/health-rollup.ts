@@ -1,7 +1,7 @@
-import type { SimEngine } from "./sim-engine.js";
-import { launchConfigNames, runsContainers } from "./sim-engine.js";
+import { launchConfigNames, runsContainers } from "./service-config.js";
 import type { ServiceState, SimService } from "./sim-model.js";
 import { PRIMARY_LAUNCH_CONFIG } from "./sim-model.js";
+import type { SimState } from "./sim-state.js";
 
 const NOT_HEALTHY_STATES: ReadonlySet<ServiceState> = new Set<ServiceState>([
   "inactive",
@@ -19,14 +19,19 @@ export function rollUp(expected: number, healthy: number, initializing: number):
   return "unhealthy";
 }
 
+/** What the roll-up reads: the simulated world. */
+export interface HealthRollupDeps {
+  readonly state: SimState;
+}
+
 /**
  * Keeps `healthState` of services, stacks and projects and `currentScale` of services up to date
  * (rancher-api.md §5.3), publishing a change whenever a value moves.
  */
 export class HealthRollup {
-  readonly #engine: SimEngine;
+  readonly #engine: HealthRollupDeps;
 
-  constructor(engine: SimEngine) {
+  constructor(engine: HealthRollupDeps) {
     this.#engine = engine;
   }
 

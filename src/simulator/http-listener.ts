@@ -58,6 +58,16 @@ function errorResponse(error: SimApiError): ApiResponse {
  * The HTTP side of the simulator: `/v1/…` and `/v2-beta/…` API calls (with fault injection and
  * the request log) and `GET /ping`. Everything else is a 404 in Cattle's error shape.
  */
+/**
+ * Where the schemas for a request are: project-scoped for `/{version}/projects/{id}[/…]` (so a
+ * generic client with an account key stays in that project), else the version's own.
+ */
+function schemasUrl(url: URL, version: ApiVersion): string {
+  const project = /^\/[^/]+\/projects\/([^/]+)/.exec(url.pathname)?.[1];
+  const scope = project === undefined ? "" : `/projects/${project}`;
+  return `${url.origin}/${version}${scope}/schemas`;
+}
+
 export function createHttpListener(
   deps: HttpListenerDeps,
 ): (request: IncomingMessage, response: ServerResponse) => void {
@@ -116,7 +126,7 @@ export function createHttpListener(
       "X-Rancher-Version": SIMULATED_RANCHER_VERSION,
       ...result.headers,
     };
-    if (version !== undefined) headers["X-API-Schemas"] = `${url.origin}/${version}/schemas`;
+    if (version !== undefined) headers["X-API-Schemas"] = schemasUrl(url, version);
     response.writeHead(result.status, headers).end(JSON.stringify(result.body));
   }
 

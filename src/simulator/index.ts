@@ -36,5 +36,4 @@ export {
   type SimTimer,
 } from "./sim-clock.js";
 export { SeedError, SimulatorError } from "./sim-errors.js";
-export { simulatorCommand } from "./simulator-command.js";
 export { createSeededRandom } from "./seeded-random.js";

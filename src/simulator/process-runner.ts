@@ -1,6 +1,9 @@
-import type { SimEngine } from "./sim-engine.js";
+import type { Logger } from "pino";
+import type { SimTiming } from "./behaviours.js";
+import type { SimClock } from "./sim-clock.js";
 import type { SimService } from "./sim-model.js";
 import { ProcessAbortedError, StepFailedError } from "./sim-errors.js";
+import type { SimState } from "./sim-state.js";
 
 /** What a wait condition reports: done, not yet, or a failure message (fails the step now). */
 export type WaitResult = boolean | string;
@@ -20,6 +23,14 @@ export interface ProcessContext {
 
 export type ProcessBody = (context: ProcessContext) => Promise<void>;
 
+/** What the process runner needs: the world (to publish and watch changes), time and a logger. */
+export interface ProcessRunnerDeps {
+  readonly state: SimState;
+  readonly clock: SimClock;
+  readonly timing: Pick<SimTiming, "processRetryMs">;
+  readonly logger: Logger | undefined;
+}
+
 interface Token {
   aborted: boolean;
   readonly cancels: Set<() => void>;
@@ -32,10 +43,10 @@ interface Token {
  * setting `transitioning` back to `"yes"` (rancher-api.md §3.4).
  */
 export class ProcessRunner {
-  readonly #engine: SimEngine;
+  readonly #engine: ProcessRunnerDeps;
   readonly #running = new Map<number, Token>();
 
-  constructor(engine: SimEngine) {
+  constructor(engine: ProcessRunnerDeps) {
     this.#engine = engine;
   }
 

@@ -1,6 +1,6 @@
 import type { ProcessContext, WaitResult } from "./process-runner.js";
 import type { SimEngine } from "./sim-engine.js";
-import { currentVersion, launchConfigFor } from "./sim-engine.js";
+import { currentVersion, launchConfigFor } from "./service-config.js";
 import { formatId } from "./sim-ids.js";
 import type { SimContainer, SimService, SimUnit } from "./sim-model.js";
 import { isLiveInstance } from "./sim-model.js";

@@ -1,10 +1,27 @@
 import { randomUUID } from "node:crypto";
-import type { SimTimer } from "./sim-clock.js";
-import type { SimEngine } from "./sim-engine.js";
-import { launchConfigFor, launchConfigNames, runsContainers } from "./sim-engine.js";
-import type { InstanceState, SimContainer, SimService, SimUnit } from "./sim-model.js";
+import type { SimTiming } from "./behaviours.js";
+import type { SimClock } from "./sim-clock.js";
+import { launchConfigFor, launchConfigNames, runsContainers } from "./service-config.js";
+import type { InstanceState, LaunchConfigMap, SimContainer, SimService, SimUnit } from "./sim-model.js";
 import { isLiveInstance } from "./sim-model.js";
 import { RECONCILE_STATES } from "./service-state-machine.js";
+import type { SimTimer } from "./sim-clock.js";
+import type { SimState } from "./sim-state.js";
+
+/** What reconcile does to containers (the container lifecycle implements it). */
+export interface ReconcileContainers {
+  create(service: SimService, unit: SimUnit, name: string, config: LaunchConfigMap): SimContainer;
+  start(container: SimContainer): void;
+  remove(container: SimContainer): void;
+}
+
+/** What reconcile needs: the world, time, the retry delay and the containers it manages. */
+export interface ReconcilerDeps {
+  readonly state: SimState;
+  readonly clock: SimClock;
+  readonly timing: Pick<SimTiming, "processRetryMs">;
+  readonly containers: ReconcileContainers;
+}
 
 /**
  * Cattle's service reconcile: keep `scale` deployment units, each with one live *managed*
@@ -15,10 +32,10 @@ import { RECONCILE_STATES } from "./service-state-machine.js";
  * sidekick removed by an upgrade are left to the upgrade (parked, then removed by finish).
  */
 export class Reconciler {
-  readonly #engine: SimEngine;
+  readonly #engine: ReconcilerDeps;
   readonly #pending = new Map<number, { at: number; timer: SimTimer }>();
 
-  constructor(engine: SimEngine) {
+  constructor(engine: ReconcilerDeps) {
     this.#engine = engine;
   }
 

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { SimEngine } from "./sim-engine.js";
-import { launchConfigFor, launchConfigNames, runsContainers } from "./sim-engine.js";
+import { launchConfigFor, launchConfigNames, runsContainers } from "./service-config.js";
 import type { LaunchConfigMap, ServiceKind, ServiceState, SimService, SimStack } from "./sim-model.js";
 import { isTransitioningState } from "./service-state-machine.js";
 

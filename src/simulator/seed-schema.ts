@@ -80,6 +80,7 @@ const behaviourSchema = z
     neverHealthy: z.boolean().optional(),
     unhealthyAfterMs: positive.optional(),
     slowFactor: positive.optional(),
+    exitsAfterMs: positive.optional(),
   })
   .refine((rule) => rule.tag !== undefined || rule.tagPrefix !== undefined || rule.service !== undefined, {
     message: "a behaviour needs tag, tagPrefix or service",

@@ -11,8 +11,8 @@ import { SeedError } from "./sim-errors.js";
  * (scale 1, no health check), and the environment API key `drover-sim` / `drover-sim-secret`.
  */
 export const DEFAULT_SEED_YAML = `# Seed of the drover Rancher 1.6 simulator (docs/simulator.md).
-# Used when no --seed is given. Image tags starting with bad-, nopull-, flaky- or slow-
-# trigger the scripted failure behaviours.
+# Used when no --seed is given. Image tags starting with bad-, nopull-, flaky-, slow- or
+# crash- trigger the scripted failure behaviours.
 projects:
   - id: 1a5
     name: Default

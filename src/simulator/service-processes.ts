@@ -1,7 +1,8 @@
 import type { ProcessContext } from "./process-runner.js";
 import { waitForRemoved, waitForStopped, waitForUnits } from "./process-waits.js";
 import type { SimEngine } from "./sim-engine.js";
-import { launchConfigNames, runsContainers, setServiceState } from "./sim-engine.js";
+import { launchConfigNames, runsContainers } from "./service-config.js";
+import { setServiceState } from "./sim-engine.js";
 import type { SimContainer } from "./sim-model.js";
 import { isLiveInstance } from "./sim-model.js";
 

@@ -5,14 +5,16 @@ import type { HealthRollup } from "./health-rollup.js";
 import type { ProcessRunner } from "./process-runner.js";
 import type { Reconciler } from "./reconciler.js";
 import type { SimClock } from "./sim-clock.js";
-import { asText } from "./input-fields.js";
-import { formatId } from "./sim-ids.js";
-import type { LaunchConfigMap, ServiceState, SimService } from "./sim-model.js";
-import { PRIMARY_LAUNCH_CONFIG } from "./sim-model.js";
+import type { ServiceState, SimService } from "./sim-model.js";
 import type { SimState } from "./sim-state.js";
 import { isTransitioningState } from "./service-state-machine.js";
 
-/** The parts of the simulated Cattle server, wired together by `createSimEngine`. */
+/**
+ * The parts of the simulated Cattle server, assembled by `createSimEngine`. The parts themselves
+ * never see this type: each declares the narrow dependencies it needs (`…Deps`), so the engine's
+ * users (API handlers, service processes, the control API) depend on the parts and not the other
+ * way round.
+ */
 export interface SimEngine {
   readonly state: SimState;
   readonly clock: SimClock;
@@ -26,7 +28,11 @@ export interface SimEngine {
 }
 
 /** Sets a service's state and the matching `transitioning` flag, and publishes the change. */
-export function setServiceState(engine: SimEngine, service: SimService, state: ServiceState): void {
+export function setServiceState(
+  engine: Pick<SimEngine, "state" | "clock" | "health">,
+  service: SimService,
+  state: ServiceState,
+): void {
   service.state = state;
   service.transitioning = isTransitioningState(state) ? "yes" : "no";
   service.transitioningMessage = null;
@@ -35,34 +41,3 @@ export function setServiceState(engine: SimEngine, service: SimService, state: S
   engine.health.refreshService(service.id);
   engine.health.refreshStack(service.stackId);
 }
-
-/** Launch config names of a service: the primary (if any) then each sidekick. */
-export function launchConfigNames(service: SimService): string[] {
-  const names = service.launchConfig === null ? [] : [PRIMARY_LAUNCH_CONFIG];
-  for (const sidekick of service.secondaryLaunchConfigs) names.push(String(sidekick["name"]));
-  return names;
-}
-
-/** The current launch config for a name (primary or sidekick), if the service still has it. */
-export function launchConfigFor(service: SimService, name: string): LaunchConfigMap | undefined {
-  if (name === PRIMARY_LAUNCH_CONFIG) return service.launchConfig ?? undefined;
-  return service.secondaryLaunchConfigs.find((sidekick) => sidekick["name"] === name);
-}
-
-/** The version containers of a launch config must have to count as current. */
-export function currentVersion(service: SimService, name: string): string | undefined {
-  const config = launchConfigFor(service, name);
-  return config === undefined ? undefined : asText(config["version"] ?? "0");
-}
-
-/** Service kinds that run containers. */
-export const runsContainers = (service: SimService): boolean =>
-  service.kind === "service" || service.kind === "loadBalancerService";
-
-/** `stack/service` names, as behaviour rules refer to services. */
-export function serviceRef(engine: SimEngine, service: SimService): string {
-  const stack = engine.state.stacks.get(service.stackId);
-  return `${stack?.name ?? "?"}/${service.name}`;
-}
-
-export const serviceIdText = (service: SimService): string => formatId("service", service.id);

@@ -1,7 +1,8 @@
 import type { ProcessContext } from "./process-runner.js";
 import { waitForRemoved, waitForStopped, waitForUnits } from "./process-waits.js";
 import type { SimEngine } from "./sim-engine.js";
-import { currentVersion, launchConfigNames, setServiceState } from "./sim-engine.js";
+import { currentVersion, launchConfigNames } from "./service-config.js";
+import { setServiceState } from "./sim-engine.js";
 import type { SimContainer, SimService, SimUnit } from "./sim-model.js";
 import { isLiveInstance } from "./sim-model.js";
 

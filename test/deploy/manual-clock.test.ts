@@ -108,3 +108,47 @@ describe("DeploymentEngine on the simulator's manual clock", () => {
     ).toEqual(["upgrade", "rollback"]);
   });
 });
+
+describe("verification notices new containers that Rancher restarted or replaced during the soak", () => {
+  it("rolls back when a new container is removed and recreated by reconcile mid-soak", async () => {
+    harness = await createManualHarness();
+    const h = harness;
+    const submitted = h.submit(FRONTEND, "1.1.0");
+    await h.time.runUntil(() => h.store.get(submitted.id)?.state === "verifying");
+    await h.time.runUntil(() =>
+      h.store.events(submitted.id).some((event) => event.detail.startsWith("health: 2/2 healthy")),
+    );
+    const serviceId = h.sim.control.serviceId("shop", "frontend");
+    const newer = h.sim.control
+      .instances(serviceId)
+      .find((c) => c["state"] === "running" && String(c["imageUuid"]).endsWith("frontend:1.1.0"));
+
+    h.sim.control.removeContainer(String(newer?.["id"]));
+    const [done] = await h.settle([submitted.id]);
+
+    expect(done?.state).toBe("rolled-back");
+    expect(done?.error?.code).toBe("ERR_UNHEALTHY");
+    const service = h.service("shop", "frontend") as { state: string; launchConfig: { imageUuid: string } };
+    expect(service.launchConfig.imageUuid).toBe(`docker:${FRONTEND}:1.0.0`);
+  });
+
+  it("rolls back a crash- image of the worker, which has no health check", async () => {
+    harness = await createManualHarness();
+    const h = harness;
+
+    const [done] = await h.settle([
+      h.submit("registry.example.com/shop/worker", "crash-1.1.0", { service: "worker" }).id,
+    ]);
+
+    expect(done?.state).toBe("rolled-back");
+    expect(done?.error?.code).toBe("ERR_UNHEALTHY");
+    expect(timeline(h, done as Deployment).map((entry) => entry.split("@")[0])).toEqual([
+      "queued",
+      "preparing",
+      "upgrading",
+      "verifying",
+      "rolling-back",
+      "rolled-back",
+    ]);
+  });
+});

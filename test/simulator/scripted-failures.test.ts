@@ -229,3 +229,95 @@ describe("other scripted failures", () => {
     expect(kit.ctl.container("1i5").startCount).toBe(2);
   });
 });
+
+/** The distinct `state/healthState/startCount` steps of a container, sampled every 100 ms for `forMs`. */
+async function containerSteps(kit: SimKit, id: string, forMs: number): Promise<string[]> {
+  const steps: string[] = [];
+  for (let elapsed = 0; elapsed <= forMs; elapsed += 100) {
+    const c = kit.ctl.container(id);
+    const step = `${String(c.state)}/${String(c.healthState)}/${String(c.startCount)}`;
+    if (steps.at(-1) !== step) steps.push(step);
+    if (elapsed < forMs) await kit.sim.control.clock.advance(100);
+  }
+  return steps;
+}
+
+describe("crash-: a container that keeps exiting (crash loop)", () => {
+  const WORKER = "1s2";
+  const workerImage = (tag: string): string => `registry.example.com/shop/worker:${tag}`;
+
+  it("without a health check: the upgrade ends upgraded, then the container exits every 2 s and reconcile starts it again", async () => {
+    const kit = await startSim();
+    const reply = await kit.action(
+      WORKER,
+      "upgrade",
+      upgradeBody(await kit.service(WORKER), workerImage("crash-1")),
+    );
+    expect(reply.status).toBe(202);
+
+    const elapsed = await kit.until(WORKER, (s) => s.state === "upgraded");
+    const first = kit.ctl.container("1i6");
+    const steps = await containerSteps(kit, "1i6", 6_000);
+    const later = kit.ctl.container("1i6");
+    const service = await kit.service(WORKER);
+
+    expect(elapsed).toBe(2_500);
+    expect(first).toMatchObject({ state: "running", healthState: null, startCount: 1 });
+    expect(steps).toEqual([
+      "running/null/1",
+      "stopping/null/1",
+      "starting/null/2",
+      "running/null/2",
+      "stopping/null/2",
+      "starting/null/3",
+      "running/null/3",
+    ]);
+    expect(later.firstRunningTS).toBe(first.firstRunningTS);
+    expect(later.createdTS).toBe(first.createdTS);
+    expect(later.id).toBe("1i6");
+    expect(service).toMatchObject({ state: "upgraded", transitioning: "no", instanceIds: ["1i5", "1i6"] });
+
+    await kit.sim.control.clock.advance(2_000);
+    const down = await kit.service(WORKER);
+    expect(down).toMatchObject({ state: "upgraded", healthState: "unhealthy" });
+    expect(kit.ctl.container("1i6").state).toBe("stopping");
+
+    expect((await kit.action(WORKER, "rollback")).status).toBe(202);
+    await kit.until(WORKER, (s) => s.state === "active" && s.healthState === "healthy");
+    expect(summary(await kit.instances(WORKER))).toEqual(["running/null@1.0.0"]);
+  });
+
+  it("with a health check: each start is initializing again, so the upgrade's health wait times out and retries", async () => {
+    const kit = await startSim();
+    await upgradeTo(kit, "crash-1");
+    const created = await kit.sim.control.clock.advanceUntil(() =>
+      kit.ctl.instances(FRONTEND).some((c) => c.id === "1i6"),
+    );
+
+    const steps = await containerSteps(kit, "1i6", 9_000);
+    await kit.sim.control.clock.advance(45_000 - 9_000);
+    const stuck = await kit.service(FRONTEND);
+    const container = kit.ctl.container("1i6");
+
+    expect(created).toBe(500);
+    expect(steps).toEqual([
+      "creating/null/0",
+      "starting/null/1",
+      "running/initializing/1",
+      "stopping/initializing/1",
+      "starting/initializing/2",
+      "running/initializing/2",
+      "stopping/initializing/2",
+      "starting/initializing/3",
+      "running/initializing/3",
+    ]);
+    expect(stuck).toMatchObject({
+      state: "upgrading",
+      transitioning: "error",
+      transitioningMessage: "Waiting: healthy [container:1i6]",
+    });
+    expect(container.startCount).toBeGreaterThan(10);
+    expect(container.healthState).toBe("initializing");
+    await rollBackToHealthy(kit);
+  });
+});

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from "vitest";
 import { UsageError } from "../../src/errors/index.js";
-import { simulatorCommand } from "../../src/simulator/index.js";
+import { simulatorCommand } from "../../src/cli/simulator-command.js";
 import { createTestIo } from "../helpers/cli-io.js";
 
 const auth = { authorization: `Basic ${Buffer.from("drover-sim:drover-sim-secret").toString("base64")}` };

@@ -1,7 +1,7 @@
 import { parseArgs } from "node:util";
-import type { CliCommand, CliIo } from "../cli/index.js";
 import { UsageError } from "../errors/index.js";
-import { createRancherSimulator, type RancherSimulatorOptions } from "./create-rancher-simulator.js";
+import { createRancherSimulator, type RancherSimulatorOptions } from "../simulator/index.js";
+import type { CliCommand, CliIo } from "./cli-command.js";
 
 const HELP = `Usage: drover simulator [--port N] [--host H] [--seed FILE] [--time-scale F]
                         [--access-key K --secret-key S] [--fault-rate R]
@@ -19,7 +19,7 @@ Options:
   --fault-rate R      share of API requests answered 500/503, 0..1 (default 0)
   -h, --help          show this help
 
-Image tags starting with bad-, nopull-, flaky- or slow- trigger scripted failures.
+Image tags starting with bad-, nopull-, flaky-, slow- or crash- trigger scripted failures.
 
 Example:
   drover simulator --port 18081 --time-scale 0.05
