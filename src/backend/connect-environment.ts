@@ -40,7 +40,8 @@ export interface EnvironmentConnection {
   readonly client: Backend;
   /**
    * Opens the project's change feed (once; later calls return the same feed). Rejects when the
-   * project cannot be resolved yet — call again later; the feed is then opened on that call.
+   * project cannot be resolved yet — call again later; the feed is then opened on that call — and
+   * once the connection is closed.
    */
   openChangeFeed(): Promise<ChangeFeed>;
   /** Closes the change feed and stops a simulator started for this connection. */
@@ -100,9 +101,13 @@ export async function connectEnvironment(
     // Each call resolves the project itself (the client caches the id) rather than joining another
     // caller's attempt: a caller never waits on someone else's retry backoff.
     async openChangeFeed() {
+      const refuseClosed = (): void => {
+        if (closed) throw new Error(`the connection to environment "${environment}" is closed`);
+      };
+      refuseClosed();
       if (feed !== undefined) return feed;
       const projectId = await client.resolveProjectId();
-      if (closed) throw new Error(`the connection to environment "${environment}" is closed`);
+      refuseClosed();
       feed ??= new ResourceEvents({
         url: client.subscribeUrl(projectId),
         authorization: client.authorization,

@@ -75,7 +75,9 @@ describe("connectEnvironment", () => {
     expect(seen).toContain("resync");
     await connection.close();
     expect(first.connected).toBe(false);
-    await expect(connection.openChangeFeed()).resolves.toBe(first);
+    await expect(connection.openChangeFeed()).rejects.toThrow(
+      'the connection to environment "demo" is closed',
+    );
   });
 
   it("connects a url: environment to that server and project; no change feed while the project does not resolve", async () => {
