@@ -4,7 +4,7 @@ import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
 import { createLogger, SecretScrubber } from "../log/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs } from "./parse-cli-args.js";
-import { resolveTargets } from "./resolve-targets.js";
+import { formatTargetCheck, resolveTargets } from "./resolve-targets.js";
 
 /** Default bound on one environment's Rancher calls with --resolve. */
 const DEFAULT_RESOLVE_TIMEOUT = "15s";
@@ -87,17 +87,13 @@ async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number,
   // Quiet unless LOG_LEVEL asks: the per-target lines are the output.
   const level = io.env["LOG_LEVEL"] === undefined ? "silent" : readProcessSettings(io.env).LOG_LEVEL;
   const logger = createLogger({ level, scrubber, destination: io.stderr });
-  const checks = await resolveTargets({
+  const { checks, failed } = await resolveTargets({
     config: loaded.config,
     logger,
     startSimulator: createSimulatorStarter(file, logger),
     timeoutMs,
   });
-  for (const check of checks) {
-    const line = check.ok ? `ok ${check.key} → ${check.detail}` : `FAIL ${check.key}: ${check.detail}`;
-    io.stdout.write(`${scrubber.scrub(line)}\n`);
-  }
-  const failed = checks.filter((check) => !check.ok).length;
+  for (const check of checks) io.stdout.write(`${scrubber.scrub(formatTargetCheck(check))}\n`);
   if (failed === 0) {
     const summary =
       checks.length === 0

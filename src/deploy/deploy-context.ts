@@ -1,22 +1,19 @@
 import type { Logger } from "pino";
+import type { BackendConnection, BackendResolver } from "../backend/index.js";
 import type { Deployment, DeploymentEvent } from "../domain/index.js";
-import type { RancherClient, ResourceEvents } from "../rancher/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
-/** A Rancher environment as the engine uses it. */
-export interface RancherTarget {
-  readonly client: RancherClient;
-  /** The project's `subscribe` websocket, when the environment has one. */
-  readonly events?: ResourceEvents;
-}
+/** @deprecated Use {@link BackendConnection} (kept so code written against the old name builds). */
+export type RancherTarget = BackendConnection;
 
-/** Resolves an environment name (from a deployment's target) to its Rancher client. */
-export type RancherResolver = (environment: string) => Promise<RancherTarget>;
+/** @deprecated Use {@link BackendResolver} (kept so code written against the old name builds). */
+export type RancherResolver = BackendResolver;
 
 /** Everything a deployment run needs, injected (tests pass fakes for time). */
 export interface DeployContext {
   readonly store: DeploymentStore;
-  readonly rancher: RancherResolver;
+  /** The environment's backend (the engine sees only the `Backend` interface, not a Rancher client). */
+  readonly rancher: BackendResolver;
   readonly logger: Logger;
   /** Epoch milliseconds. */
   readonly now: () => number;

@@ -8,8 +8,9 @@ import {
   type Service,
   type ServiceRef,
 } from "../rancher/index.js";
+import type { BackendConnection } from "../backend/index.js";
 import type { DeploymentPatch } from "../store/index.js";
-import type { DeployContext, RancherTarget } from "./deploy-context.js";
+import type { DeployContext } from "./deploy-context.js";
 import { currentImage, deploymentImage } from "./service-inspection.js";
 
 /** Where a run starts: the beginning, or a later step when resuming after a restart (spec §3.1). */
@@ -54,7 +55,7 @@ export class DeploymentRun {
   /** True once an upgrade POST may have reached Rancher (a cancel or failure then rolls back). */
   upgradePosted = false;
   #d: Deployment;
-  #rancher: RancherTarget | undefined;
+  #rancher: BackendConnection | undefined;
   #ref: ServiceRef | undefined;
   #lastRancherError: string | undefined;
 
@@ -71,7 +72,7 @@ export class DeploymentRun {
     return this.#d;
   }
 
-  get rancher(): RancherTarget {
+  get rancher(): BackendConnection {
     if (this.#rancher === undefined) throw new Error("run not connected to Rancher yet");
     return this.#rancher;
   }

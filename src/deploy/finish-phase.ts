@@ -21,7 +21,7 @@ export async function finishUpgrade(run: DeploymentRun): Promise<Deployment> {
   let waiting = false;
   for (;;) {
     try {
-      await run.rancher.client.performAction(run.ref, "finishupgrade", {}, applied);
+      await run.rancher.client.finishUpgrade(run.ref, applied);
       break;
     } catch (error) {
       if (error instanceof RancherApiError && error.isActionNotAvailable) {

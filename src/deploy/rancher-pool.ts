@@ -1,20 +1,14 @@
 import type { Logger } from "pino";
+import {
+  connectEnvironment,
+  type BackendConnection,
+  type EnvironmentConnection,
+  type SimulatorStarter,
+} from "../backend/index.js";
 import type { EnvironmentConfig } from "../config/index.js";
-import { RancherClient, RancherNotFoundError, ResourceEvents } from "../rancher/index.js";
-import type { RancherTarget } from "./deploy-context.js";
+import { RancherNotFoundError } from "../rancher/index.js";
 
-/** A running in-process Rancher simulator, as the pool needs it. */
-export interface SimulatorHandle {
-  readonly url: string;
-  readonly accessKey: string;
-  readonly secretKey: string;
-  /** The simulated project the environment deploys to. */
-  readonly projectId: string;
-  close(): Promise<void>;
-}
-
-/** Starts an in-process simulator for an environment with `simulator: <seed>` (injected by the app). */
-export type SimulatorStarter = (seed: string, timeScale: number) => Promise<SimulatorHandle>;
+export type { SimulatorHandle, SimulatorStarter } from "../backend/index.js";
 
 export interface RancherPoolOptions {
   /** The environments of the config in force now (read on every lookup, so reloads apply). */
@@ -29,15 +23,14 @@ export interface RancherPoolOptions {
 
 interface Entry {
   readonly fingerprint: string;
-  readonly client: RancherClient;
-  events?: ResourceEvents;
-  readonly simulator?: SimulatorHandle;
+  readonly connection: EnvironmentConnection;
+  events?: BackendConnection["events"];
 }
 
 /**
- * One Rancher client (and one `subscribe` websocket) per configured environment, built on first
- * use and rebuilt when the environment's settings change in a config reload. Environments with
- * `simulator:` get an in-process simulator of their own.
+ * One backend connection (and one change feed) per configured environment, built on first use
+ * by `connectEnvironment` and rebuilt when the environment's settings change in a config reload.
+ * Environments with `simulator:` get an in-process simulator of their own.
  */
 export class RancherPool {
   readonly #options: RancherPoolOptions;
@@ -47,7 +40,7 @@ export class RancherPool {
     this.#options = options;
   }
 
-  async get(environment: string): Promise<RancherTarget> {
+  async get(environment: string): Promise<BackendConnection> {
     const environments = this.#options.environments();
     // Own keys only: `constructor` or `toString` is not an environment.
     const config = Object.hasOwn(environments, environment) ? environments[environment] : undefined;
@@ -57,7 +50,7 @@ export class RancherPool {
     let pending = this.#entries.get(environment);
     const existing = pending === undefined ? undefined : await pending.catch(() => undefined);
     if (existing === undefined || existing.fingerprint !== fingerprint) {
-      if (existing !== undefined) void this.#dispose(existing);
+      if (existing !== undefined) void existing.connection.close();
       pending = this.#create(environment, config, fingerprint);
       this.#entries.set(environment, pending);
       pending.catch(() => this.#entries.delete(environment));
@@ -65,12 +58,7 @@ export class RancherPool {
     const entry = await (pending as Promise<Entry>);
     if (entry.events === undefined) {
       try {
-        const projectId = await entry.client.resolveProjectId();
-        entry.events = new ResourceEvents({
-          url: entry.client.subscribeUrl(projectId),
-          authorization: entry.client.authorization,
-          logger: this.#options.logger,
-        });
+        entry.events = await entry.connection.openChangeFeed();
       } catch (error) {
         this.#options.logger.debug(
           { err: { message: (error as Error).message }, environment },
@@ -78,9 +66,8 @@ export class RancherPool {
         );
       }
     }
-    return entry.events === undefined
-      ? { client: entry.client }
-      : { client: entry.client, events: entry.events };
+    const { client } = entry.connection;
+    return entry.events === undefined ? { client } : { client, events: entry.events };
   }
 
   async close(): Promise<void> {
@@ -89,44 +76,18 @@ export class RancherPool {
     );
     this.#entries.clear();
     await Promise.all(
-      entries.filter((entry): entry is Entry => entry !== undefined).map((entry) => this.#dispose(entry)),
+      entries.filter((entry): entry is Entry => entry !== undefined).map((entry) => entry.connection.close()),
     );
   }
 
   async #create(environment: string, config: EnvironmentConfig, fingerprint: string): Promise<Entry> {
-    const common = {
-      environment,
+    const connection = await connectEnvironment(environment, config, {
       logger: this.#options.logger,
-      ...(this.#options.onCall === undefined ? {} : { onCall: this.#options.onCall }),
-      ...(this.#options.sleep === undefined ? {} : { sleep: this.#options.sleep }),
-    };
-    if ("simulator" in config) {
-      if (this.#options.startSimulator === undefined)
-        throw new Error("simulator environments are not available here");
-      const simulator = await this.#options.startSimulator(config.simulator, config.timeScale);
-      const client = new RancherClient({
-        ...common,
-        url: simulator.url,
-        project: simulator.projectId,
-        accessKey: simulator.accessKey,
-        secretKey: simulator.secretKey,
-        requestTimeoutMs: this.#options.simulatorRequestTimeoutMs ?? 10_000,
-      });
-      return { fingerprint, client, simulator };
-    }
-    const client = new RancherClient({
-      ...common,
-      url: config.url,
-      project: config.project,
-      accessKey: config.accessKey,
-      secretKey: config.secretKey,
-      requestTimeoutMs: config.requestTimeout,
+      startSimulator: this.#options.startSimulator,
+      onCall: this.#options.onCall,
+      sleep: this.#options.sleep,
+      simulatorRequestTimeoutMs: this.#options.simulatorRequestTimeoutMs,
     });
-    return { fingerprint, client };
-  }
-
-  async #dispose(entry: Entry): Promise<void> {
-    entry.events?.close();
-    await entry.simulator?.close();
+    return { fingerprint, connection };
   }
 }

@@ -62,10 +62,8 @@ async function attemptRollBack(
 ): Promise<Deployment> {
   let service = await run.getService();
   if (service.state === "finishing-upgrade") {
-    await run.rancher.client.performAction(
+    await run.rancher.client.cancelUpgrade(
       run.ref,
-      "cancelupgrade",
-      {},
       (s) => s.state === "canceling-upgrade" || s.state === "canceled-upgrade",
     );
     service = await run.wait(
@@ -75,10 +73,8 @@ async function attemptRollBack(
     );
   }
   if (service.state === "upgrading" || service.state === "upgraded" || service.state === "canceled-upgrade") {
-    await run.rancher.client.performAction(
+    await run.rancher.client.rollback(
       run.ref,
-      "rollback",
-      {},
       (s) => s.state === "rolling-back" || (s.state === "active" && !run.runsNew(s)),
     );
     await run.annotate("action", "rollback accepted", { pendingAction: null });

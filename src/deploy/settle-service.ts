@@ -38,11 +38,13 @@ export async function settleService(run: DeploymentRun, initial: Service): Promi
         "action",
         `service left upgraded by an earlier upgrade (${report.summary}); about to POST ${action}`,
       );
-      await run.rancher.client.performAction(run.ref, action, {}, (s) => s.state !== "upgraded");
+      const left = (s: Service): boolean => s.state !== "upgraded";
+      const { client } = run.rancher;
+      await (finish ? client.finishUpgrade(run.ref, left) : client.rollback(run.ref, left));
       service = await awaitStable("active");
     } else if (service.state === "canceled-upgrade") {
       await run.annotate("action", "service left canceled-upgrade; about to POST rollback");
-      await run.rancher.client.performAction(run.ref, "rollback", {}, (s) => s.state !== "canceled-upgrade");
+      await run.rancher.client.rollback(run.ref, (s) => s.state !== "canceled-upgrade");
       service = await awaitStable("active");
     } else {
       return service;

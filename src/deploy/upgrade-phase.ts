@@ -93,7 +93,7 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
     });
     try {
       run.upgradePosted = true;
-      await run.rancher.client.performAction(run.ref, "upgrade", body, accepted);
+      await run.rancher.client.upgrade(run.ref, body, accepted);
       break;
     } catch (error) {
       if (!(error instanceof RancherApiError) || !error.isActionNotAvailable || round >= MAX_PREPARE_ROUNDS)

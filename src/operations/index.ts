@@ -38,3 +38,4 @@ export {
   type WaitEnd,
   type WaitResult,
 } from "./wait-for-deployments.js";
+export * from "./check-targets.js";

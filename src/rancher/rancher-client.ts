@@ -1,4 +1,5 @@
 import type { Logger } from "pino";
+import type { AppliedCheck, Backend } from "../backend/index.js";
 import { RancherApiError, RancherNotFoundError } from "./rancher-errors.js";
 import { RancherHttp, TransientRancherError, type RancherHttpOptions } from "./rancher-http.js";
 import {
@@ -32,11 +33,12 @@ const STACK_ID = /^1(?:st|e)\d+$/;
 const SERVICE_ID = /^1s\d+$/;
 
 /**
- * Rancher 1.6 API client (v2-beta): resolves names to ids (cached, case-insensitive,
- * `removed_null`, following `pagination.next`), reads services and their instances, and posts
- * actions safely (a failed POST is retried only after a fresh GET shows it was not applied).
+ * Rancher 1.6 API client (v2-beta), the Rancher implementation of {@link Backend}: resolves names
+ * to ids (cached, case-insensitive, `removed_null`, following `pagination.next`), reads services
+ * and their instances, and posts actions safely (a failed POST is retried only after a fresh GET
+ * shows it was not applied).
  */
-export class RancherClient {
+export class RancherClient implements Backend {
   readonly environment: string;
   readonly #http: RancherHttp;
   readonly #base: string;
@@ -123,6 +125,30 @@ export class RancherClient {
       `${this.#base}/projects/${ref.projectId}/services/${ref.serviceId}/instances`,
       "instances",
     );
+  }
+
+  /** POSTs `?action=upgrade` with the `inServiceStrategy` body (see {@link performAction}). */
+  upgrade(
+    ref: Pick<ServiceRef, "projectId" | "serviceId">,
+    body: Readonly<Record<string, unknown>>,
+    isApplied: AppliedCheck,
+  ): Promise<Service> {
+    return this.performAction(ref, "upgrade", body, isApplied);
+  }
+
+  /** POSTs `?action=finishupgrade` (see {@link performAction}). */
+  finishUpgrade(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+    return this.performAction(ref, "finishupgrade", {}, isApplied);
+  }
+
+  /** POSTs `?action=rollback` (see {@link performAction}). */
+  rollback(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+    return this.performAction(ref, "rollback", {}, isApplied);
+  }
+
+  /** POSTs `?action=cancelupgrade` (see {@link performAction}). */
+  cancelUpgrade(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+    return this.performAction(ref, "cancelupgrade", {}, isApplied);
   }
 
   /**

@@ -1,5 +1,6 @@
 import { WebSocket } from "ws";
 import type { Logger } from "pino";
+import type { ChangeFeed } from "../backend/index.js";
 import type { RancherResource } from "./rancher-types.js";
 
 /** A `resource.change` event: the full API object of a service or container. */
@@ -21,11 +22,12 @@ export interface ResourceEventsOptions {
 }
 
 /**
- * One `subscribe` websocket per Rancher project (rancher-api.md §6), shared by every waiter.
+ * One `subscribe` websocket per Rancher project (rancher-api.md §6), shared by every waiter: the
+ * Rancher implementation of {@link ChangeFeed}.
  * Listeners get each `resource.change` and a `"resync"` after every (re)connect, so they poll
  * once to catch what happened while the socket was down. Reconnects with backoff until closed.
  */
-export class ResourceEvents {
+export class ResourceEvents implements ChangeFeed {
   readonly #options: ResourceEventsOptions;
   readonly #listeners = new Set<ResourceListener>();
   readonly #log: Logger;

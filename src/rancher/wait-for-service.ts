@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
-import type { RancherClient, ServiceRef } from "./rancher-client.js";
+import type { Backend, ChangeFeed } from "../backend/index.js";
+import type { ServiceRef } from "./rancher-client.js";
 import { RancherTimeoutError, RancherUnavailableError } from "./rancher-errors.js";
-import type { ResourceEvents } from "./resource-events.js";
 import type { Service } from "./rancher-types.js";
 
 export const POLL_INTERVAL_MS = 1_000;
@@ -9,9 +9,9 @@ export const POLL_INTERVAL_MS = 1_000;
 export const POLL_INTERVAL_WITH_EVENTS_MS = 5_000;
 
 export interface WaitForServiceOptions {
-  readonly client: RancherClient;
+  readonly client: Pick<Backend, "getService">;
   readonly ref: Pick<ServiceRef, "projectId" | "serviceId">;
-  readonly events?: ResourceEvents | undefined;
+  readonly events?: ChangeFeed | undefined;
   /** Done when this returns true. */
   readonly until: (service: Service) => boolean;
   /** A description of what is awaited, for the timeout error (`"upgraded"`). */

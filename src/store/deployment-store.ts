@@ -80,29 +80,71 @@ export interface DeploymentPage {
 /**
  * Durable record of deployments, their event logs, webhook deliveries and CI token ids.
  * Every write is atomic; a state change is conditional on the expected current state.
+ *
+ * The contract every implementation keeps (checked by the suite in
+ * `test/store/contract/deployment-store-contract.ts`):
+ * - Time comes only from the clock the store was opened with (epoch ms): `createdAt`,
+ *   `updatedAt`, event `at`, `finishedAt`, dedupe windows and token expiry. Timestamps are
+ *   ISO-8601 UTC strings with milliseconds.
+ * - Ids are `d_` + 26 Crockford base32 characters and grow with every deployment created, as
+ *   strings, even within one millisecond and after a reopen with a clock that went back; "newest
+ *   first" means by id.
+ * - Target keys (`environment/stack/service`, never the sidekick) compare case-insensitively and
+ *   are stored lower-cased.
+ * - Optional fields that are not set are absent from returned objects, never `undefined`.
+ * - The methods are synchronous today (SQLite in-process). A networked implementation would
+ *   return promises; the contract suite awaits every call so that it runs unchanged against one.
  */
 export interface DeploymentStore {
   /**
    * Records a delivery and creates its deployments in one transaction. When the delivery was
    * seen before (same source and delivery id, or the same fingerprint within the window), nothing
-   * is created and the original deployments are returned.
+   * is created and the original deployments are returned, in their current state.
+   *
+   * A delivery id is authoritative: the same id from the same source is a redelivery forever, a
+   * new id is a new delivery even with a matching fingerprint. Only a key without an id (or with
+   * `""`) falls back to the fingerprint, matched against every earlier delivery of the source
+   * (with or without id) recorded within `windowMs` before now; `0` disables that,
+   * `Infinity` matches forever. The window counts from the first delivery, not from duplicates.
+   * A delivery that creates nothing is remembered too. When any deployment cannot be written,
+   * nothing is recorded and the call throws.
    */
   recordDelivery(key: DeliveryKey, deployments: readonly NewDeployment[]): RecordDeliveryResult;
-  /** Creates one deployment outside any webhook delivery (manual, CLI, rollback, retry). */
+  /**
+   * Creates one deployment outside any webhook delivery (manual, CLI, rollback, retry): state
+   * `queued`, with a first `transition` event `queued`.
+   */
   create(deployment: NewDeployment): Deployment;
+  /** The deployment as last written; undefined for an unknown id. */
   get(id: string): Deployment | undefined;
-  /** The event log of a deployment, oldest first. */
+  /** The event log of a deployment, oldest first, `seq` counting from 1; `[]` for an unknown id. */
   events(id: string): readonly DeploymentEvent[];
-  /** Newest first, cursor-paginated. */
+  /**
+   * Newest first, cursor-paginated: `nextCursor` is set only when more rows follow, and pages are
+   * keyed by id, so rows created between two pages never shift or repeat later pages. `limit` is
+   * clamped to 1–200 (fractions truncated, NaN as 1); `states: []` matches nothing; `image`
+   * matches the normalised name, or name and tag when it has one.
+   * @throws {InvalidCursorError} for a cursor no page of this store returned.
+   */
   list(query: ListDeploymentsQuery): DeploymentPage;
   /** Every deployment not in a terminal state, oldest first (for recovery and the queue). */
   listActive(): readonly Deployment[];
   /**
    * Changes state (and patch fields) if the deployment is in `from`, and appends a `transition`
-   * event with `detail`. Throws `StoreConflictError` when it is not (someone else moved it).
+   * event with `detail` (and `data`), in one conditional write — this is how a queued deployment
+   * is superseded or canceled without racing the engine starting it. Moving into a terminal state
+   * sets `finishedAt` unless the patch gives one; a terminal state is never left, whatever `from`
+   * says. A patch value `null` clears the field; fields not in the patch are kept.
+   * @throws {StoreConflictError} when it is not in `from` (someone else moved it), with
+   * `currentState`; nothing is written.
+   * @throws {DeploymentNotFoundError} for an unknown id.
    */
   transition(input: TransitionInput): Deployment;
-  /** Sets fields without a state change, and appends an event of `kind` with `detail`. */
+  /**
+   * Sets fields without a state change, and appends an event of `kind` with `detail` — also in a
+   * terminal state.
+   * @throws {DeploymentNotFoundError} for an unknown id.
+   */
   annotate(
     id: string,
     kind: "action" | "note",
@@ -111,8 +153,9 @@ export interface DeploymentStore {
     data?: Readonly<Record<string, unknown>>,
   ): Deployment;
   /**
-   * The images a target ran after its most recent successful deployments, newest first
-   * (`name:tag`), from `succeeded` deployments (and their recorded `previousImage`s).
+   * The images a target ran after its most recent successful deployments, newest first by
+   * `finishedAt` (`name:tag`), from `succeeded` deployments, each followed by its recorded
+   * `previousImage`; no repeats, at most `limit` (`[]` for `limit < 1`).
    */
   successfulImages(targetKey: string, limit: number): readonly string[];
   /** The target's newest `succeeded` deployment of its primary launch config (not a sidekick's). */
@@ -121,10 +164,13 @@ export interface DeploymentStore {
   targetKeys(): readonly string[];
   /**
    * Records a CI token id until its expiry; false if it was already recorded (a replay).
-   * Expired ids are purged as a side effect.
+   * Expired ids (expiry at or before now) are purged as a side effect, so an id may be claimed
+   * again once it expired. `expiresAt` is compared as an instant, whatever its offset.
+   * @throws {RangeError} when `expiresAt` is not a date.
    */
   claimTokenId(jti: string, expiresAt: string): boolean;
-  /** True while the database is open and answering. */
+  /** True while the database is open and answering; false after `close`. */
   isHealthy(): boolean;
+  /** Releases the database; calling it again does nothing. */
   close(): void;
 }

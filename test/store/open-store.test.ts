@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { StoreOpenError, openStore } from "../../src/store/index.js";
-import { deliveryKey, manualClock, newDeployment } from "./store-fixtures.js";
+import { newDeployment } from "./store-fixtures.js";
 
 const dirs: string[] = [];
 function tempDir(): string {
@@ -40,58 +40,6 @@ describe("openStore", () => {
     expect(first.list({ limit: 10 }).items).toHaveLength(1);
     expect(second.list({ limit: 10 }).items).toHaveLength(0);
     first.close();
-    second.close();
-  });
-
-  it("uses the injected clock for timestamps", () => {
-    const clock = manualClock(Date.UTC(2030, 5, 1));
-    const store = openStore({ path: ":memory:", now: clock.now });
-
-    const created = store.create(newDeployment());
-
-    expect(created.createdAt).toBe("2030-06-01T00:00:00.000Z");
-    store.close();
-  });
-
-  it("keeps deployments, events, deliveries and token ids across a reopen", () => {
-    const path = join(tempDir(), "drover.db");
-    const store = openStore({ path });
-    const { deployments } = store.recordDelivery(deliveryKey({ deliveryId: "evt-7" }), [newDeployment()]);
-    const id = deployments[0]!.id;
-    store.transition({
-      id,
-      from: "queued",
-      to: "preparing",
-      detail: "x",
-      patch: { pendingAction: "upgrade" },
-    });
-    store.claimTokenId("jti-1", new Date(Date.now() + 3_600_000).toISOString());
-    store.close();
-
-    const reopened = openStore({ path });
-
-    expect(reopened.get(id)).toMatchObject({ state: "preparing", pendingAction: "upgrade" });
-    expect(reopened.events(id).map((e) => e.state)).toEqual(["queued", "preparing"]);
-    expect(reopened.recordDelivery(deliveryKey({ deliveryId: "evt-7" }), [newDeployment()])).toMatchObject({
-      duplicate: true,
-      deployments: [{ id }],
-    });
-    expect(reopened.claimTokenId("jti-1", new Date(Date.now() + 3_600_000).toISOString())).toBe(false);
-    expect(reopened.listActive().map((d) => d.id)).toEqual([id]);
-    reopened.close();
-  });
-
-  it("creates ids after the stored ones when reopened with a clock that went back", () => {
-    const path = join(tempDir(), "drover.db");
-    const first = openStore({ path, now: () => Date.UTC(2030, 0, 1) });
-    const before = first.create(newDeployment());
-    first.close();
-
-    const second = openStore({ path, now: () => Date.UTC(2020, 0, 1) });
-    const after = second.create(newDeployment());
-
-    expect(after.id > before.id).toBe(true);
-    expect(second.list({ limit: 1 }).items[0]?.id).toBe(after.id);
     second.close();
   });
 
