@@ -10,8 +10,8 @@ import { ingestPushes } from "./deploy/index.js";
 import { createAdminRoutes, createHttpApp, createMetricsRoutes, createWebhookRoutes } from "./http/index.js";
 import { createMetrics, webhookOutcome, type Metrics } from "./metrics/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "./notify/index.js";
-import type { NotifierKind } from "./notify/index.js";
-import { createSources, type Source } from "./sources/index.js";
+import { NOTIFIER_KINDS, type NotifierKind } from "./notify/index.js";
+import { createSources, SOURCES, type Source } from "./sources/index.js";
 import { createRancherSimulator } from "./simulator/index.js";
 import { openStore, type DeploymentStore } from "./store/index.js";
 import { isTerminal, targetName } from "./domain/index.js";
@@ -185,6 +185,8 @@ export function createApp(deps: AppDeps): App {
   const metrics = createMetrics({
     engineStats: () => engineStats(),
     configStatus: () => configHolder.status(),
+    sources: SOURCES.map((source) => source.name),
+    notifiers: NOTIFIER_KINDS,
   });
   const core = createCore({
     ...deps,

@@ -4,6 +4,8 @@ export {
   type Config,
   type LoadedConfig,
   type LoadConfigOptions,
+  type NotificationSettings,
+  type SourceSettings,
 } from "./load-config.js";
 export {
   ConfigHolder,
@@ -24,3 +26,6 @@ export type {
   TagPolicy,
 } from "./mapping-schema.js";
 export { collectNotificationSecrets } from "./collect-secrets.js";
+/** The settings schemas of the webhook sources and of the notifiers (the plug-in registries' config side). */
+export { SOURCE_NAMES, SOURCE_SETTINGS, type SourceName } from "./source-settings.js";
+export { NOTIFIER_SETTINGS, type NotifierSettingKey } from "./notifier-settings.js";

@@ -1,8 +1,16 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import type { ImagePush } from "../domain/index.js";
 import { isRegistryHost } from "./image-reference.js";
 import { digestText, invalidPayload, parsePayload, repositoryText, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import type {
+  ParsedDelivery,
+  Source,
+  SourceContext,
+  SourceDescriptor,
+  VerifiedCaller,
+  WebhookRequest,
+} from "./source.js";
 import { verifyBearerSecret } from "./verify-secret.js";
 
 /** Settings of the registry source (`sources.registry`). */
@@ -53,6 +61,14 @@ const triggerSchema = z.object({
 
 type Verdict = { readonly push: ImagePush } | { readonly ignored: string };
 
+/** Distribution registry notifications, `POST /hooks/registry`; settings `sources.registry`. */
+export const registrySource: SourceDescriptor<"registry"> = {
+  name: "registry",
+  settings: SOURCE_SETTINGS.registry,
+  supportsWait: false,
+  create: (settings) => createRegistrySource(settings),
+};
+
 /**
  * Distribution (`registry:2`/`registry:3`, Debian `docker-registry`, GitLab's registry)
  * notifications (webhooks.md §2): `POST /hooks/registry`.
@@ -73,7 +89,8 @@ type Verdict = { readonly push: ImagePush } | { readonly ignored: string };
  */
 export function createRegistrySource(options: RegistrySourceOptions): Source {
   return {
-    name: "registry",
+    name: registrySource.name,
+    supportsWait: registrySource.supportsWait,
     contentTypes: REGISTRY_CONTENT_TYPES,
     verify(request: WebhookRequest, _context: SourceContext): VerifiedCaller {
       verifyBearerSecret(request.headers, options.bearer);
