@@ -1,4 +1,5 @@
 import tseslint from "typescript-eslint";
+import { INDEX_ONLY_PATTERN, layerConfigs } from "./eslint/layers.js";
 
 export default tseslint.config(
   { ignores: ["dist/**", "coverage/**", "node_modules/**", "bin/**", "eslint.config.js"] },
@@ -20,16 +21,13 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [
-            {
-              group: ["../*/*", "!../*/index.js"],
-              message: "Import another folder only through its index.ts",
-            },
-          ],
+          patterns: [INDEX_ONLY_PATTERN],
         },
       ],
     },
   },
+  // Layering (eslint/layers.js): per-folder overrides of the rule above.
+  ...layerConfigs(new URL("./src", import.meta.url).pathname),
   {
     files: ["test/**/*.ts", "bench/**/*.ts"],
     rules: {
@@ -43,8 +41,8 @@ export default tseslint.config(
     },
   },
   {
-    // Benchmarks are plain ESM scripts run against dist/: lint them without type information.
-    files: ["bench/**/*.mjs"],
+    // Benchmarks (run against dist/), scripts and the lint tables are plain ESM: lint them without type information.
+    files: ["bench/**/*.mjs", "scripts/**/*.mjs", "eslint/**/*.js"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { parserOptions: { projectService: false, project: null } },
     rules: { ...tseslint.configs.disableTypeChecked.rules, "no-console": "off" },

@@ -20,3 +20,9 @@ export {
   type SimulatorHandle,
   type SimulatorStarter,
 } from "./connect-environment.js";
+export {
+  waitForService,
+  POLL_INTERVAL_MS,
+  POLL_INTERVAL_WITH_EVENTS_MS,
+  type WaitForServiceOptions,
+} from "./wait-for-service.js";

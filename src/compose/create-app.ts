@@ -3,7 +3,8 @@ import { readCiPublicKey, warnRestartOnlyChanges, type Config } from "../config/
 import { isTerminal } from "../domain/index.js";
 import { createAdminRoutes, createHttpApp, createMetricsRoutes, createWebhookRoutes } from "../http/index.js";
 import { createMetrics, webhookOutcome, type Metrics } from "../metrics/index.js";
-import { createSources, type Source } from "../sources/index.js";
+import { NOTIFIER_KINDS } from "../notify/index.js";
+import { createSources, SOURCES, type Source } from "../sources/index.js";
 import { createCore, type Core, type CoreDeps } from "./create-core.js";
 
 export interface AppDeps extends CoreDeps {
@@ -46,6 +47,8 @@ export function createApp(deps: AppDeps): App {
   const metrics = createMetrics({
     engineStats: () => engineStats(),
     configStatus: () => configHolder.status(),
+    sources: SOURCES.map((source) => source.name),
+    notifiers: NOTIFIER_KINDS,
   });
   const closing = new AbortController();
   // `POST /hooks/ci?wait=`: a waiting request answers 503 as soon as SIGTERM starts draining or

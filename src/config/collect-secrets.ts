@@ -1,3 +1,5 @@
+import { NOTIFIER_SETTINGS, type NotifierSettingKey } from "./notifier-settings.js";
+
 const SECRET_KEY = /(secret|token|bearer|password|accesskey|secretkey|hmac)/i;
 
 /**
@@ -18,19 +20,24 @@ export function collectSecrets(value: unknown, underSecretKey = false): string[]
 /** Paths and queries at least this long are registered with the log scrubber on their own. */
 const MIN_SECRET_PATH_LENGTH = 20;
 
-interface NotificationChannels {
-  readonly slack: readonly { readonly url: string }[];
-  readonly webhooks: readonly { readonly url: string; readonly secret: string }[];
-}
+/** The `notifications:` section as far as secrets go: channel lists are arrays of entries. */
+type NotificationChannels = { readonly [K in NotifierSettingKey]: unknown };
 
 /**
- * Secret values of the `notifications:` section: every channel URL (as written and normalised),
- * its path and query when 20+ characters (Slack's token lives there), and webhook secrets.
- * `collectSecrets` already finds `secret`, but not `url` (the key name does not look secret).
+ * Secret values of the `notifications:` section: the URL of every entry of every channel list
+ * (as written and normalised), its path and query when 20+ characters (Slack's token lives
+ * there), and every value under a secret-named key (webhook `secret`). `collectSecrets` already
+ * finds `secret`, but not `url` (the key name does not look secret).
  */
 export function collectNotificationSecrets(settings: NotificationChannels): string[] {
   const values = new Set<string>();
-  for (const { url } of [...settings.slack, ...settings.webhooks]) {
+  const entries = (Object.keys(NOTIFIER_SETTINGS) as NotifierSettingKey[]).flatMap((key) => {
+    const channels = settings[key];
+    return Array.isArray(channels) ? (channels as unknown[]) : [];
+  });
+  for (const entry of entries) {
+    const url = (entry as { readonly url?: unknown } | null)?.url;
+    if (typeof url !== "string") continue;
     values.add(url);
     try {
       const parsed = new URL(url);
@@ -42,6 +49,6 @@ export function collectNotificationSecrets(settings: NotificationChannels): stri
       // The schema validated the URL; nothing more to add.
     }
   }
-  for (const { secret } of settings.webhooks) values.add(secret);
+  for (const secret of collectSecrets(entries)) values.add(secret);
   return [...values];
 }

@@ -6,6 +6,7 @@ import { ConfigError, type ConfigIssue } from "../errors/index.js";
 import { collectNotificationSecrets, collectSecrets } from "./collect-secrets.js";
 import { expandEnvReferences } from "./expand-env.js";
 import { crossCheckMapping, mappingSchema, type MappingConfig } from "./mapping-schema.js";
+import type { SourceName } from "./source-settings.js";
 import { formatPath, positionAt, positionOf } from "./yaml-positions.js";
 
 /** Config files larger than this are refused before parsing. */
@@ -20,6 +21,12 @@ type DeepReadonly<T> = T extends (infer U)[]
 
 /** The validated, deep-frozen configuration. */
 export type Config = DeepReadonly<MappingConfig>;
+
+/** The validated settings of one webhook source (`sources.<name>`). */
+export type SourceSettings<N extends SourceName> = NonNullable<Config["sources"][N]>;
+
+/** The validated `notifications:` section. */
+export type NotificationSettings = Config["notifications"];
 
 /** A loaded config with what the reload machinery and the log scrubber need. */
 export interface LoadedConfig {

@@ -1,39 +1,14 @@
 import semver from "semver";
 import { z } from "zod";
-import { parseByteSize, parseDurationMs } from "./parse-units.js";
-
-/** A duration: milliseconds as a number, or text such as `15s`, `10m`, `1h30m`. Output: ms. */
-const durationMs = z.union([z.number().int().nonnegative(), z.string()]).transform((value, ctx) => {
-  if (typeof value === "number") return value;
-  const ms = parseDurationMs(value.trim());
-  if (ms === undefined) {
-    ctx.addIssue({
-      code: "custom",
-      message: `"${value}" is not a duration; use a number of milliseconds or text such as 500ms, 15s, 10m, 1h30m`,
-    });
-    return z.NEVER;
-  }
-  return ms;
-});
-
-/** A byte size: a number of bytes, or text such as `1mb`, `512kb`, `1MiB`. Output: bytes. */
-const byteSize = z.union([z.number().int().positive(), z.string()]).transform((value, ctx) => {
-  if (typeof value === "number") return value;
-  const bytes = parseByteSize(value);
-  if (bytes === undefined || bytes <= 0) {
-    ctx.addIssue({ code: "custom", message: `"${value}" is not a size; use e.g. 1mb, 512kb or 1048576` });
-    return z.NEVER;
-  }
-  return bytes;
-});
+import { notificationsSchema } from "./notifier-settings.js";
+import { byteSize, durationMs, httpUrl } from "./schema-primitives.js";
+import { sourcesSchema } from "./source-settings.js";
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
 const name = (what: string) =>
   z
     .string()
     .regex(NAME_PATTERN, `${what} must start with a letter or digit and use only letters, digits, _ . -`);
-
-const httpUrl = z.url({ protocol: /^https?$/, error: "must be an http:// or https:// URL" });
 
 const batchSize = z.number().int().min(1).max(100);
 const intervalMillis = z.number().int().min(0).max(3_600_000);
@@ -144,31 +119,6 @@ const ruleSchema = z.strictObject({
   targets: z.array(targetSchema).min(1, "a rule needs at least one target"),
 });
 
-const sourcesSchema = z.strictObject({
-  dockerhub: z.strictObject({ token: z.string().min(16, "token must be at least 16 characters") }).optional(),
-  registry: z
-    .strictObject({ bearer: z.string().min(16, "bearer must be at least 16 characters") })
-    .optional(),
-  ci: z
-    .strictObject({
-      jwtSecret: z.string().min(32, "jwtSecret must be at least 32 characters").optional(),
-      jwtPublicKeyFile: z.string().min(1).optional(),
-      audience: z.string().min(1).optional(),
-      issuer: z.string().min(1).optional(),
-      /** true: a token works for one request (its `jti` is claimed); default: reusable until `exp` (ADR 0004). */
-      singleUse: z.boolean().optional(),
-    })
-    .optional(),
-  /** Harbor: the policy's Auth Header value (`<token>` or `Bearer <token>`). */
-  harbor: z.strictObject({ token: z.string().min(16, "token must be at least 16 characters") }).optional(),
-  /** Quay: the secret path segment of `/hooks/quay/<token>`. */
-  quay: z.strictObject({ token: z.string().min(16, "token must be at least 16 characters") }).optional(),
-  /** GHCR (GitHub package webhooks): the webhook secret behind `X-Hub-Signature-256`. */
-  ghcr: z
-    .strictObject({ webhookSecret: z.string().min(16, "webhookSecret must be at least 16 characters") })
-    .optional(),
-});
-
 const serverSchema = z.strictObject({
   host: z.string().min(1).default("0.0.0.0"),
   port: z.number().int().min(0).max(65_535).default(8090),
@@ -188,70 +138,8 @@ const storageSchema = z.strictObject({
   path: z.string().min(1).default("./data/drover.db"),
 });
 
-/** States a channel may ask for: `preparing` (the start) and every terminal state. */
-const notifiedStates = z
-  .array(z.enum(["preparing", "succeeded", "rolled-back", "failed", "canceled", "superseded", "skipped"]))
-  .min(1)
-  .optional();
-
-/**
- * `notifications:` (docs/notifications.md). Channel URLs carry their secret in the path (Slack) or
- * may do so (webhooks): `loadConfig` adds them to the scrubber's secrets (`collectNotificationSecrets`),
- * since the key name `url` is not one `collectSecrets` treats as secret.
- */
-export const notificationsSchema = z
-  .strictObject({
-    /** `[terminal]` (default) or `[start, terminal]`: also notify when a deployment starts (`preparing`). */
-    on: z
-      .array(z.enum(["start", "terminal"]))
-      .min(1)
-      .refine(
-        (on) => on.includes("terminal"),
-        "on must include terminal (use [terminal] or [start, terminal])",
-      )
-      .default(["terminal"]),
-    /** Base URL of this drover as reachable by people (links in Slack, Docker Hub `target_url`). */
-    publicUrl: httpUrl.optional(),
-    /** Per-attempt timeout of one delivery. */
-    timeout: durationMs.default(5_000),
-    /** Attempts per delivery (1 = no retry); retried on network errors, timeouts, 408, 429 and 5xx. */
-    attempts: z.number().int().min(1).max(10).default(3),
-    /** Slack incoming webhooks. `states` (the start, `preparing`, and terminal states) defaults to failures. */
-    slack: z
-      .array(
-        z.strictObject({
-          url: httpUrl,
-          states: notifiedStates,
-        }),
-      )
-      .default([]),
-    webhooks: z
-      .array(
-        z.strictObject({
-          url: httpUrl,
-          /** HMAC-SHA256 key of `X-Drover-Signature-256` (a secret key name: scrubbed from logs). */
-          secret: z.string().min(16, "secret must be at least 16 characters"),
-          states: notifiedStates,
-        }),
-      )
-      .default([]),
-    /** POST Docker Hub's legacy callback for pushes carrying `callback_url` (Docker-owned https hosts only). */
-    dockerHubCallbacks: z.boolean().default(true),
-  })
-  .superRefine((value, ctx) => {
-    if (value.on.includes("start")) return;
-    for (const channel of ["slack", "webhooks"] as const) {
-      value[channel].forEach((entry, index) => {
-        if (entry.states?.includes("preparing") === true) {
-          ctx.addIssue({
-            code: "custom",
-            path: [channel, index, "states"],
-            message: "preparing is only notified when on includes start; use on: [start, terminal]",
-          });
-        }
-      });
-    }
-  });
+/** Built from the notifier settings registry; re-exported for its tests. */
+export { notificationsSchema };
 
 /** `admin:` — the admin API (`/api/*`). `readOpen` lets GET requests through without the admin token. */
 const adminSchema = z.strictObject({

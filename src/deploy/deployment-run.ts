@@ -4,11 +4,10 @@ import {
   isRemoved,
   RancherApiError,
   RancherUnavailableError,
-  waitForService,
   type Service,
   type ServiceRef,
 } from "../rancher/index.js";
-import type { BackendConnection } from "../backend/index.js";
+import { waitForService, type BackendConnection } from "../backend/index.js";
 import type { DeploymentPatch } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
 import { currentImage, deploymentImage } from "./service-inspection.js";

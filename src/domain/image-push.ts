@@ -1,16 +1,12 @@
-/** Names of the webhook sources (and the other ways a deployment can be asked for). */
-export type PushSource =
-  | "dockerhub"
-  | "registry"
-  | "ci"
-  | "harbor"
-  | "quay"
-  | "ghcr"
-  | "manual"
-  | "cli"
-  | "rollback"
-  | "retry"
-  | "recovery";
+/** The ways a deployment is asked for other than a webhook (operator actions, the engine itself). */
+export const OPERATOR_SOURCES = ["manual", "cli", "rollback", "retry", "recovery"] as const;
+export type OperatorSource = (typeof OPERATOR_SOURCES)[number];
+
+/**
+ * Who asked for a deployment: the route name of the webhook source that received the push (the
+ * sources registry names them; the domain does not list them) or one of {@link OPERATOR_SOURCES}.
+ */
+export type PushSource = OperatorSource | (string & Record<never, never>);
 
 /**
  * The one domain event every source emits: "this image tag was pushed".

@@ -1,4 +1,4 @@
-export type { ImagePush, PushSource } from "./image-push.js";
+export { OPERATOR_SOURCES, type ImagePush, type OperatorSource, type PushSource } from "./image-push.js";
 export {
   DEPLOYMENT_STATES,
   TERMINAL_STATES,

@@ -25,8 +25,6 @@ export interface WebhookRoutesDeps {
   readonly wait?: Operations["wait"];
 }
 
-/** The sources whose hook takes `?wait=` (CI jobs wait for their deploy; registries must not). */
-const WAIT_SOURCES: ReadonlySet<string> = new Set(["ci"]);
 
 /**
  * `POST /hooks/:source[/:token]`. Checks in order: known source (404) and content type (415)
@@ -81,10 +79,7 @@ export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
       params: req.params["token"] === undefined ? {} : { token: String(req.params["token"]) },
     };
     const caller = source.verify(request, deps.context);
-    const waitSeconds = readWaitSeconds(
-      req.originalUrl,
-      deps.wait !== undefined && WAIT_SOURCES.has(source.name),
-    );
+    const waitSeconds = readWaitSeconds(req.originalUrl, deps.wait !== undefined && source.supportsWait);
     // JSON on the wire must be UTF-8 (RFC 8259 §8.1): invalid bytes are refused, not replaced
     // with U+FFFD (which would let a corrupted body through whenever it hit a free-text field).
     if (!isUtf8(body)) throw new MalformedBodyError("request body is not valid UTF-8");

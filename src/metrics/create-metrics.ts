@@ -1,12 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 import { TERMINAL_STATES, isTerminal, type Deployment, type DeploymentEvent } from "../domain/index.js";
-import {
-  RANCHER_CALL_KINDS,
-  WEBHOOK_OUTCOMES,
-  WEBHOOK_SOURCES,
-  labelValue,
-  rancherOutcome,
-} from "./label-value.js";
+import { RANCHER_CALL_KINDS, WEBHOOK_OUTCOMES, labelValue, rancherOutcome } from "./label-value.js";
 import { phaseDurations } from "./phase-durations.js";
 
 /** Deployment phases last seconds to an hour. */
@@ -15,7 +9,6 @@ export const DURATION_BUCKETS_SECONDS: readonly number[] = [
 ];
 
 const RELOAD_OUTCOMES = ["swapped", "unchanged", "rejected"] as const;
-const NOTIFIER_KINDS = ["slack", "webhook", "docker_hub_callback"] as const;
 const NOTIFICATION_OUTCOMES = ["sent", "failed", "refused", "dropped"] as const;
 
 export interface CreateMetricsOptions {
@@ -23,8 +16,13 @@ export interface CreateMetricsOptions {
   readonly engineStats: () => { readonly queued: number; readonly inFlight: number };
   /** Read at every scrape (the `ConfigHolder.status()` shape). */
   readonly configStatus: () => { readonly rejectedReloads: number; readonly loadedAt: string };
-  /** Allowed `source` label values. Default: the built-in webhook sources. */
-  readonly sources?: readonly string[];
+  /**
+   * Allowed `source` label values of `drover_webhooks_total`: the registered webhook sources'
+   * names (the composition root passes the sources registry's; metrics imports neither registry).
+   */
+  readonly sources: readonly string[];
+  /** Allowed `channel` label values of `drover_notifications_total`: the registered notifier kinds. */
+  readonly notifiers: readonly string[];
   /** Node/process metrics (`process_*`, `nodejs_*`). Default true. */
   readonly defaultMetrics?: boolean;
 }
@@ -58,7 +56,7 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
   const registry = new Registry();
   const registers = [registry];
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
-  const sources = options.sources ?? WEBHOOK_SOURCES;
+  const { sources, notifiers: notifierKinds } = options;
 
   const webhooks = new Counter({
     name: "drover_webhooks_total",
@@ -151,7 +149,7 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
     },
     notificationResult: (channel, outcome) => {
       notifications.inc({
-        channel: labelValue(channel, NOTIFIER_KINDS),
+        channel: labelValue(channel, notifierKinds),
         outcome: labelValue(outcome, NOTIFICATION_OUTCOMES),
       });
     },

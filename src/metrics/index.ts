@@ -12,7 +12,6 @@ export {
   OTHER,
   RANCHER_CALL_KINDS,
   WEBHOOK_OUTCOMES,
-  WEBHOOK_SOURCES,
   labelValue,
   rancherOutcome,
   webhookOutcome,

@@ -1,9 +1,6 @@
 /** The label value for anything not in a metric's allow-list (keeps cardinality bounded). */
 export const OTHER = "other";
 
-/** Webhook sources drover knows (`/hooks/<name>`). */
-export const WEBHOOK_SOURCES: readonly string[] = ["dockerhub", "registry", "ci", "harbor", "quay", "ghcr"];
-
 /** Outcomes of `drover_webhooks_total`; `webhookOutcome(status)` maps an HTTP status to one. */
 export const WEBHOOK_OUTCOMES: readonly string[] = [
   "accepted",

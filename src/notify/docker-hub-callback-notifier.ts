@@ -1,8 +1,9 @@
+import { NOTIFIER_SETTINGS } from "../config/index.js";
 import type { DeploymentState } from "../domain/index.js";
 import type { DeployEvent } from "./deploy-event.js";
 import { isDockerOwnedUrl } from "./is-docker-owned-url.js";
 import { NotificationError } from "./notification-error.js";
-import type { Notifier } from "./notifier.js";
+import type { Notifier, NotifierDescriptor } from "./notifier.js";
 import { postJson } from "./post-json.js";
 
 /** Docker Hub's documented callback limits. */
@@ -23,6 +24,22 @@ export interface DockerHubCallbackNotifierOptions {
   readonly publicUrl?: string;
 }
 
+/** Docker Hub's legacy callback: one {@link DockerHubCallbackNotifier} when `notifications.dockerHubCallbacks`. */
+export const dockerHubCallbackNotifier: NotifierDescriptor<"dockerHubCallbacks"> = {
+  kind: "docker_hub_callback",
+  setting: "dockerHubCallbacks",
+  settings: NOTIFIER_SETTINGS.dockerHubCallbacks,
+  create: (enabled, context) =>
+    enabled
+      ? [
+          new DockerHubCallbackNotifier({
+            fetch: context.fetch,
+            ...(context.publicUrl === undefined ? {} : { publicUrl: context.publicUrl }),
+          }),
+        ]
+      : [],
+};
+
 /**
  * Answers Docker Hub's legacy `callback_url` when a deployment that carries one finishes. Only
  * `https` URLs on Docker-owned hosts are called (`isDockerOwnedUrl`); anything else is refused
@@ -30,7 +47,7 @@ export interface DockerHubCallbackNotifierOptions {
  * several targets sends one per target (Docker Hub keeps the first).
  */
 export class DockerHubCallbackNotifier implements Notifier {
-  readonly kind = "docker_hub_callback";
+  readonly kind = dockerHubCallbackNotifier.kind;
   readonly name = "docker-hub-callback";
   readonly #fetch: typeof fetch;
   readonly #publicUrl: string | undefined;

@@ -10,7 +10,15 @@ export {
   type DeployEvent,
   type DeployEventKind,
 } from "./deploy-event.js";
-export type { Notifier, NotifierKind } from "./notifier.js";
+export {
+  channelStates,
+  type Notifier,
+  type NotifierContext,
+  type NotifierDescriptor,
+  type NotifierKind,
+} from "./notifier.js";
+/** The notifier registry: one descriptor per key under `notifications:`. */
+export { NOTIFIER_KINDS, NOTIFIERS } from "./registry.js";
 export {
   NotificationError,
   type NotificationErrorCode,
@@ -18,6 +26,7 @@ export {
 } from "./notification-error.js";
 export {
   SlackNotifier,
+  slackNotifier,
   SLACK_DEFAULT_STATES,
   createSlackPayload,
   type SlackNotifierOptions,
@@ -25,6 +34,7 @@ export {
 } from "./slack-notifier.js";
 export {
   WebhookNotifier,
+  webhookNotifier,
   WEBHOOK_DEFAULT_STATES,
   createWebhookPayload,
   type WebhookNotifierOptions,
@@ -41,6 +51,7 @@ export {
 } from "./sign-webhook-payload.js";
 export {
   DockerHubCallbackNotifier,
+  dockerHubCallbackNotifier,
   createDockerHubCallbackPayload,
   type DockerHubCallbackNotifierOptions,
   type DockerHubCallbackPayload,

@@ -1,7 +1,8 @@
+import { NOTIFIER_SETTINGS } from "../config/index.js";
 import type { DeploymentState } from "../domain/index.js";
 import { safeUrl } from "../log/index.js";
 import type { DeployEvent } from "./deploy-event.js";
-import type { Notifier } from "./notifier.js";
+import { channelStates, type Notifier, type NotifierDescriptor } from "./notifier.js";
 import { postJson } from "./post-json.js";
 
 /** Slack's default: failures only (a channel that only speaks when something is wrong). */
@@ -35,9 +36,27 @@ const ICONS: Partial<Record<DeploymentState, string>> = {
   preparing: ":rocket:",
 };
 
+/** Slack incoming webhooks: one {@link SlackNotifier} per entry of `notifications.slack`. */
+export const slackNotifier: NotifierDescriptor<"slack"> = {
+  kind: "slack",
+  setting: "slack",
+  settings: NOTIFIER_SETTINGS.slack,
+  create: (channels, context) =>
+    channels.map(
+      (channel, index) =>
+        new SlackNotifier({
+          url: channel.url,
+          states: channelStates(channel.states, SLACK_DEFAULT_STATES, context),
+          fetch: context.fetch,
+          index,
+          ...(context.publicUrl === undefined ? {} : { publicUrl: context.publicUrl }),
+        }),
+    ),
+};
+
 /** Posts `{ text, blocks }` to a Slack incoming webhook. */
 export class SlackNotifier implements Notifier {
-  readonly kind = "slack";
+  readonly kind = slackNotifier.kind;
   readonly name: string;
   readonly #url: string;
   readonly #states: ReadonlySet<DeploymentState>;

@@ -1,7 +1,8 @@
+import { NOTIFIER_SETTINGS } from "../config/index.js";
 import { TERMINAL_STATES, type DeploymentState } from "../domain/index.js";
 import { safeUrl } from "../log/index.js";
 import type { DeployEvent } from "./deploy-event.js";
-import type { Notifier } from "./notifier.js";
+import { channelStates, type Notifier, type NotifierDescriptor } from "./notifier.js";
 import { postJson } from "./post-json.js";
 import {
   DELIVERY_HEADER,
@@ -41,6 +42,25 @@ export interface WebhookPayload {
 type OptionalField =
   "digest" | "previousImage" | "error" | "detail" | "startedAt" | "finishedAt" | "durationMs";
 
+/** Signed JSON webhooks: one {@link WebhookNotifier} per entry of `notifications.webhooks`. */
+export const webhookNotifier: NotifierDescriptor<"webhooks"> = {
+  kind: "webhook",
+  setting: "webhooks",
+  settings: NOTIFIER_SETTINGS.webhooks,
+  create: (channels, context) =>
+    channels.map(
+      (channel, index) =>
+        new WebhookNotifier({
+          url: channel.url,
+          secret: channel.secret,
+          states: channelStates(channel.states, WEBHOOK_DEFAULT_STATES, context),
+          fetch: context.fetch,
+          now: context.now,
+          index,
+        }),
+    ),
+};
+
 /**
  * Generic JSON webhook signed with HMAC-SHA256 (see `signWebhookPayload` and
  * docs/notifications.md): headers `X-Drover-Signature-256`, `X-Drover-Timestamp`,
@@ -48,7 +68,7 @@ type OptionalField =
  * and delivery id stay the same across retries.
  */
 export class WebhookNotifier implements Notifier {
-  readonly kind = "webhook";
+  readonly kind = webhookNotifier.kind;
   readonly name: string;
   readonly #url: string;
   readonly #secret: string;

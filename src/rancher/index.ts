@@ -9,12 +9,6 @@ export {
 } from "./rancher-errors.js";
 export { ResourceEvents, type ResourceChange, type ResourceEventsOptions } from "./resource-events.js";
 export {
-  waitForService,
-  POLL_INTERVAL_MS,
-  POLL_INTERVAL_WITH_EVENTS_MS,
-  type WaitForServiceOptions,
-} from "./wait-for-service.js";
-export {
   isRemoved,
   LAUNCH_CONFIG_LABEL,
   PRIMARY_LAUNCH_CONFIG,

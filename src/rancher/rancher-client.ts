@@ -1,5 +1,4 @@
 import type { Logger } from "pino";
-import type { AppliedCheck, Backend } from "../backend/index.js";
 import { RancherApiError, RancherNotFoundError } from "./rancher-errors.js";
 import { RancherHttp, TransientRancherError, type RancherHttpOptions } from "./rancher-http.js";
 import {
@@ -33,12 +32,12 @@ const STACK_ID = /^1(?:st|e)\d+$/;
 const SERVICE_ID = /^1s\d+$/;
 
 /**
- * Rancher 1.6 API client (v2-beta), the Rancher implementation of {@link Backend}: resolves names
+ * Rancher 1.6 API client (v2-beta), the Rancher implementation of the engine's `Backend` interface (`src/backend/`, which checks the conformance so this folder need not import it): resolves names
  * to ids (cached, case-insensitive, `removed_null`, following `pagination.next`), reads services
  * and their instances, and posts actions safely (a failed POST is retried only after a fresh GET
  * shows it was not applied).
  */
-export class RancherClient implements Backend {
+export class RancherClient {
   readonly environment: string;
   readonly #http: RancherHttp;
   readonly #base: string;
@@ -131,23 +130,32 @@ export class RancherClient implements Backend {
   upgrade(
     ref: Pick<ServiceRef, "projectId" | "serviceId">,
     body: Readonly<Record<string, unknown>>,
-    isApplied: AppliedCheck,
+    isApplied: (service: Service) => boolean,
   ): Promise<Service> {
     return this.performAction(ref, "upgrade", body, isApplied);
   }
 
   /** POSTs `?action=finishupgrade` (see {@link performAction}). */
-  finishUpgrade(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+  finishUpgrade(
+    ref: Pick<ServiceRef, "projectId" | "serviceId">,
+    isApplied: (service: Service) => boolean,
+  ): Promise<Service> {
     return this.performAction(ref, "finishupgrade", {}, isApplied);
   }
 
   /** POSTs `?action=rollback` (see {@link performAction}). */
-  rollback(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+  rollback(
+    ref: Pick<ServiceRef, "projectId" | "serviceId">,
+    isApplied: (service: Service) => boolean,
+  ): Promise<Service> {
     return this.performAction(ref, "rollback", {}, isApplied);
   }
 
   /** POSTs `?action=cancelupgrade` (see {@link performAction}). */
-  cancelUpgrade(ref: Pick<ServiceRef, "projectId" | "serviceId">, isApplied: AppliedCheck): Promise<Service> {
+  cancelUpgrade(
+    ref: Pick<ServiceRef, "projectId" | "serviceId">,
+    isApplied: (service: Service) => boolean,
+  ): Promise<Service> {
     return this.performAction(ref, "cancelupgrade", {}, isApplied);
   }
 

@@ -1,6 +1,5 @@
 import { WebSocket } from "ws";
 import type { Logger } from "pino";
-import type { ChangeFeed } from "../backend/index.js";
 import type { RancherResource } from "./rancher-types.js";
 
 /** A `resource.change` event: the full API object of a service or container. */
@@ -23,11 +22,11 @@ export interface ResourceEventsOptions {
 
 /**
  * One `subscribe` websocket per Rancher project (rancher-api.md §6), shared by every waiter: the
- * Rancher implementation of {@link ChangeFeed}.
+ * Rancher implementation of the engine's `ChangeFeed` (`src/backend/`).
  * Listeners get each `resource.change` and a `"resync"` after every (re)connect, so they poll
  * once to catch what happened while the socket was down. Reconnects with backoff until closed.
  */
-export class ResourceEvents implements ChangeFeed {
+export class ResourceEvents {
   readonly #options: ResourceEventsOptions;
   readonly #listeners = new Set<ResourceListener>();
   readonly #log: Logger;

@@ -1,8 +1,17 @@
 import { createHash } from "node:crypto";
 import { z } from "zod";
+import { SOURCE_SETTINGS, type SourceSettings } from "../config/index.js";
+import { ConfigError } from "../errors/index.js";
 import { splitImageName, type ImagePush } from "../domain/index.js";
 import { digestText, invalidPayload, parsePayload, tagText } from "./parse-payload.js";
-import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import type {
+  ParsedDelivery,
+  Source,
+  SourceContext,
+  SourceDescriptor,
+  VerifiedCaller,
+  WebhookRequest,
+} from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";
 import { createCiTokenVerifier, type CiTokenKey } from "./verify-ci-token.js";
 import { readBearerToken } from "./verify-secret.js";
@@ -24,6 +33,14 @@ const ciPushSchema = z.strictObject({
   tag: tagText,
   digest: digestText.optional(),
 });
+
+/** CI callers with a JWT, `POST /hooks/ci`; settings `sources.ci`; takes `?wait=`. */
+export const ciSource: SourceDescriptor<"ci"> = {
+  name: "ci",
+  settings: SOURCE_SETTINGS.ci,
+  supportsWait: true,
+  create: (settings, deps) => createCiSource(ciSourceOptions(settings, deps.publicKeyText)),
+};
 
 /**
  * CI callers (Travis, CircleCI, GitHub Actions, GitLab CI, curl; webhooks.md §7, product spec §1):
@@ -54,7 +71,8 @@ export function createCiSource(options: CiSourceOptions): Source {
   const verifyToken = createCiTokenVerifier(options);
   const tokenIds = new WeakMap<VerifiedCaller, string>();
   return {
-    name: "ci",
+    name: ciSource.name,
+    supportsWait: ciSource.supportsWait,
     contentTypes: ["application/json"],
     verify(request: WebhookRequest, context: SourceContext): VerifiedCaller {
       const claims = verifyToken(readBearerToken(request.headers), context.now());
@@ -95,4 +113,37 @@ export function createCiSource(options: CiSourceOptions): Source {
  */
 export function ciDeliveryId(jti: string, rawBody: Buffer): string {
   return `ci:${jti}:${createHash("sha256").update(rawBody).digest("hex")}`;
+}
+
+/**
+ * The CI source's options from `sources.ci`: the key is `jwtSecret`, or the text of
+ * `jwtPublicKeyFile` that the caller read.
+ *
+ * @throws {ConfigError} when neither or both of jwtSecret/jwtPublicKeyFile are set, or when the
+ *   public key file is set but its text was not passed.
+ */
+export function ciSourceOptions(
+  ci: SourceSettings<"ci">,
+  publicKeyText: string | undefined,
+): CiSourceOptions {
+  const { audience, issuer, singleUse } = ci;
+  return {
+    key: ciKey(ci, publicKeyText),
+    ...(audience === undefined ? {} : { audience }),
+    ...(issuer === undefined ? {} : { issuer }),
+    ...(singleUse === undefined ? {} : { singleUse }),
+  };
+}
+
+function ciKey(ci: SourceSettings<"ci">, publicKeyText: string | undefined): CiTokenKey {
+  const problem = (message: string) =>
+    new ConfigError([
+      { file: "sources.ci", path: "sources.ci", message, hint: "To resolve, fix sources.ci in the config" },
+    ]);
+  if ((ci.jwtSecret === undefined) === (ci.jwtPublicKeyFile === undefined)) {
+    throw problem("set exactly one of jwtSecret (HS256) or jwtPublicKeyFile (RS256/ES256)");
+  }
+  if (ci.jwtSecret !== undefined) return { secret: ci.jwtSecret };
+  if (publicKeyText === undefined) throw problem("jwtPublicKeyFile is set but its contents were not loaded");
+  return { publicKeyText };
 }

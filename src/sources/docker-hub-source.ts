@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import type { ImagePush } from "../domain/index.js";
 import { parsePayload, repositoryText, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, VerifiedCaller, WebhookRequest } from "./source.js";
+import type { ParsedDelivery, Source, SourceDescriptor, VerifiedCaller, WebhookRequest } from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";
 import { secretsEqual } from "./verify-secret.js";
 
@@ -37,6 +38,14 @@ const dockerHubPushSchema = z.object({
   repository: z.object({ repo_name: repositoryText }),
 });
 
+/** Docker Hub repository webhooks, `POST /hooks/dockerhub/:token`; settings `sources.dockerhub`. */
+export const dockerHubSource: SourceDescriptor<"dockerhub"> = {
+  name: "dockerhub",
+  settings: SOURCE_SETTINGS.dockerhub,
+  supportsWait: false,
+  create: (settings) => createDockerHubSource(settings),
+};
+
 /**
  * Docker Hub repository webhooks (webhooks.md §1): `POST /hooks/dockerhub/:token`.
  *
@@ -52,7 +61,8 @@ const dockerHubPushSchema = z.object({
  */
 export function createDockerHubSource(options: DockerHubSourceOptions): Source {
   return {
-    name: "dockerhub",
+    name: dockerHubSource.name,
+    supportsWait: dockerHubSource.supportsWait,
     contentTypes: DOCKER_HUB_CONTENT_TYPES,
     verify(request: WebhookRequest): VerifiedCaller {
       const presented = request.params["token"];

@@ -1,7 +1,15 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import { DIGEST_PATTERN, REPOSITORY_PATTERN, type ImagePush } from "../domain/index.js";
 import { invalidPayload, parsePayload, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import type {
+  ParsedDelivery,
+  Source,
+  SourceContext,
+  SourceDescriptor,
+  VerifiedCaller,
+  WebhookRequest,
+} from "./source.js";
 import { MissingHeaderError, WebhookAuthError } from "./source-errors.js";
 import { readHeader, verifyHmacSha256 } from "./verify-secret.js";
 
@@ -38,6 +46,14 @@ const packageSchema = z.object({
     .nullish(),
 });
 
+/** GHCR via GitHub package webhooks, `POST /hooks/ghcr`; settings `sources.ghcr`. */
+export const ghcrSource: SourceDescriptor<"ghcr"> = {
+  name: "ghcr",
+  settings: SOURCE_SETTINGS.ghcr,
+  supportsWait: false,
+  create: (settings) => createGhcrSource(settings),
+};
+
 /**
  * GitHub Container Registry via GitHub `package` / `registry_package` webhooks (webhooks.md §5):
  * `POST /hooks/ghcr`.
@@ -57,7 +73,8 @@ const packageSchema = z.object({
  */
 export function createGhcrSource(options: GhcrSourceOptions): Source {
   return {
-    name: "ghcr",
+    name: ghcrSource.name,
+    supportsWait: ghcrSource.supportsWait,
     contentTypes: ["application/json"],
     verify(request: WebhookRequest, _context: SourceContext): VerifiedCaller {
       if (readHeader(request.headers, "x-github-event") === undefined)

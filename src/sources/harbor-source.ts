@@ -1,7 +1,15 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import { isRegistryHost, type ImagePush } from "../domain/index.js";
 import { digestText, invalidPayload, parsePayload, repositoryText, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import type {
+  ParsedDelivery,
+  Source,
+  SourceContext,
+  SourceDescriptor,
+  VerifiedCaller,
+  WebhookRequest,
+} from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";
 import { readHeader, secretsEqual } from "./verify-secret.js";
 
@@ -29,6 +37,14 @@ const eventDataSchema = z.object({
 const defaultFormatSchema = z.object({ operator: text(255).nullish(), event_data: eventDataSchema });
 const cloudEventSchema = z.object({ id: text(200), operator: text(255).nullish(), data: eventDataSchema });
 
+/** Harbor webhooks, `POST /hooks/harbor`; settings `sources.harbor`. */
+export const harborSource: SourceDescriptor<"harbor"> = {
+  name: "harbor",
+  settings: SOURCE_SETTINGS.harbor,
+  supportsWait: false,
+  create: (settings) => createHarborSource(settings),
+};
+
 /**
  * Harbor webhooks, HTTP notify type (webhooks.md §3): `POST /hooks/harbor`.
  *
@@ -46,7 +62,8 @@ const cloudEventSchema = z.object({ id: text(200), operator: text(255).nullish()
  */
 export function createHarborSource(options: HarborSourceOptions): Source {
   return {
-    name: "harbor",
+    name: harborSource.name,
+    supportsWait: harborSource.supportsWait,
     contentTypes: ["application/json", "application/cloudevents+json"],
     verify(request: WebhookRequest, _context: SourceContext): VerifiedCaller {
       const header = readHeader(request.headers, "authorization")?.trim();

@@ -1,7 +1,8 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import { splitImageName, type ImagePush } from "../domain/index.js";
 import { invalidPayload, parsePayload, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, VerifiedCaller, WebhookRequest } from "./source.js";
+import type { ParsedDelivery, Source, SourceDescriptor, VerifiedCaller, WebhookRequest } from "./source.js";
 import { WebhookAuthError } from "./source-errors.js";
 import { secretsEqual } from "./verify-secret.js";
 
@@ -20,6 +21,14 @@ const quayPushSchema = z.object({
   pruned_image_count: z.unknown().optional(),
 });
 
+/** Quay repository notifications, `POST /hooks/quay/:token`; settings `sources.quay`. */
+export const quaySource: SourceDescriptor<"quay"> = {
+  name: "quay",
+  settings: SOURCE_SETTINGS.quay,
+  supportsWait: false,
+  create: (settings) => createQuaySource(settings),
+};
+
 /**
  * Quay (quay.io, Red Hat Quay) "Repository Push" notifications, webhook method (webhooks.md §4):
  * `POST /hooks/quay/:token`.
@@ -36,7 +45,8 @@ const quayPushSchema = z.object({
  */
 export function createQuaySource(options: QuaySourceOptions): Source {
   return {
-    name: "quay",
+    name: quaySource.name,
+    supportsWait: quaySource.supportsWait,
     contentTypes: ["application/json"],
     verify(request: WebhookRequest): VerifiedCaller {
       const presented = request.params["token"];

@@ -1,7 +1,15 @@
 import { z } from "zod";
+import { SOURCE_SETTINGS } from "../config/index.js";
 import { isRegistryHost, type ImagePush } from "../domain/index.js";
 import { digestText, invalidPayload, parsePayload, repositoryText, tagText, text } from "./parse-payload.js";
-import type { ParsedDelivery, Source, SourceContext, VerifiedCaller, WebhookRequest } from "./source.js";
+import type {
+  ParsedDelivery,
+  Source,
+  SourceContext,
+  SourceDescriptor,
+  VerifiedCaller,
+  WebhookRequest,
+} from "./source.js";
 import { verifyBearerSecret } from "./verify-secret.js";
 
 /** Settings of the registry source (`sources.registry`). */
@@ -52,6 +60,14 @@ const triggerSchema = z.object({
 
 type Verdict = { readonly push: ImagePush } | { readonly ignored: string };
 
+/** Distribution registry notifications, `POST /hooks/registry`; settings `sources.registry`. */
+export const registrySource: SourceDescriptor<"registry"> = {
+  name: "registry",
+  settings: SOURCE_SETTINGS.registry,
+  supportsWait: false,
+  create: (settings) => createRegistrySource(settings),
+};
+
 /**
  * Distribution (`registry:2`/`registry:3`, Debian `docker-registry`, GitLab's registry)
  * notifications (webhooks.md §2): `POST /hooks/registry`.
@@ -72,7 +88,8 @@ type Verdict = { readonly push: ImagePush } | { readonly ignored: string };
  */
 export function createRegistrySource(options: RegistrySourceOptions): Source {
   return {
-    name: "registry",
+    name: registrySource.name,
+    supportsWait: registrySource.supportsWait,
     contentTypes: REGISTRY_CONTENT_TYPES,
     verify(request: WebhookRequest, _context: SourceContext): VerifiedCaller {
       verifyBearerSecret(request.headers, options.bearer);

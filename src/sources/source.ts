@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
-import type { ImagePush, PushSource } from "../domain/index.js";
+import type { SOURCE_SETTINGS, SourceName, SourceSettings } from "../config/index.js";
+import type { ImagePush } from "../domain/index.js";
 
 /** The parts of an HTTP request a source may look at (no express objects in the domain). */
 export interface WebhookRequest {
@@ -45,9 +46,36 @@ export interface ParsedDelivery {
  * (400), then `parse` (PayloadInvalidError 422 for JSON that is not a push).
  */
 export interface Source {
-  readonly name: PushSource;
+  /** The route name (`/hooks/<name>`), also `ImagePush.source` of its pushes. */
+  readonly name: SourceName;
+  /** Whether the hook takes `?wait=SECONDS` (CI jobs wait for their deploy; registries must not). */
+  readonly supportsWait: boolean;
   /** Accepted media types, lower-case, without parameters. */
   readonly contentTypes: readonly string[];
   verify(request: WebhookRequest, context: SourceContext): VerifiedCaller;
   parse(json: unknown, request: WebhookRequest, caller: VerifiedCaller): ParsedDelivery;
+}
+
+/** What a source's factory may need besides its settings (no I/O happens in a factory). */
+export interface SourceDeps {
+  /** The text of `sources.ci.jwtPublicKeyFile`, read by the caller. */
+  readonly publicKeyText?: string;
+}
+
+/**
+ * One entry of the sources registry (`SOURCES` in `registry.ts`): everything drover needs to know
+ * about a webhook sender. The settings schema is the config's (`SOURCE_SETTINGS[name]`), since
+ * `config` imports nothing of `sources`; `create` turns validated settings into the route's
+ * {@link Source}, whose `name` and `supportsWait` are the descriptor's.
+ */
+export interface SourceDescriptor<N extends SourceName = SourceName> {
+  readonly name: N;
+  /** The zod schema of `sources.<name>` in the mapping file. */
+  readonly settings: (typeof SOURCE_SETTINGS)[N];
+  /** Whether `POST /hooks/<name>?wait=SECONDS` is allowed. */
+  readonly supportsWait: boolean;
+  /**
+   * @throws {ConfigError} when the settings are valid on their own but unusable (e.g. a CI key).
+   */
+  create(settings: SourceSettings<N>, deps: SourceDeps): Source;
 }

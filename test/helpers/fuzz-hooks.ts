@@ -1,25 +1,51 @@
 /**
- * An app with all six webhook sources configured, the fixtures that trigger each rule, and the
+ * An app with every registered webhook source (`SOURCES`) configured, the fixtures that trigger each rule, and the
  * credentials each hook needs — shared by the per-source HTTP tests and the hostile-body fuzz test.
  */
 import { createHmac, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import jwt from "jsonwebtoken";
 import type { App } from "../../src/app.js";
+import type { SourceName } from "../../src/config/index.js";
+import { SOURCES } from "../../src/sources/index.js";
 import { createTestApp } from "./test-app.js";
 
-export const SECRETS = {
+export type { SourceName };
+
+/**
+ * The route names (`/hooks/<name>`) of every registered source. The per-source tables below are
+ * records over `SourceName`, so registering a source without its test data does not compile.
+ */
+export const SOURCE_NAMES: readonly SourceName[] = SOURCES.map((source) => source.name);
+
+export const SECRETS: Readonly<Record<SourceName, string>> = {
   dockerhub: "dockerhub-url-token-0123456789abcdef",
   registry: "registry-bearer-token-0123456789abcdef",
   ci: "ci-jwt-secret-0123456789abcdef0123456789abcdef",
   harbor: "harbor-auth-header-0123456789abcdef",
   quay: "quay-url-token-0123456789abcdef",
   ghcr: "ghcr-webhook-secret-0123456789abcdef",
-} as const;
+};
 
-/** The six route names (`/hooks/<name>`). */
-export const SOURCE_NAMES = ["dockerhub", "registry", "ci", "harbor", "quay", "ghcr"] as const;
-export type SourceName = (typeof SOURCE_NAMES)[number];
+/** Each source's `sources.<name>` settings in {@link hooksConfig} (YAML flow mapping). */
+const SOURCE_SETTINGS_YAML: Readonly<Record<SourceName, string>> = {
+  dockerhub: `{ token: "${SECRETS.dockerhub}" }`,
+  registry: `{ bearer: "${SECRETS.registry}" }`,
+  ci: `{ jwtSecret: "${SECRETS.ci}" }`,
+  harbor: `{ token: "${SECRETS.harbor}" }`,
+  quay: `{ token: "${SECRETS.quay}" }`,
+  ghcr: `{ webhookSecret: "${SECRETS.ghcr}" }`,
+};
+
+/** The image each source's fixture pushes (as the rules name it). */
+const FIXTURE_IMAGES: Readonly<Record<SourceName, string>> = {
+  dockerhub: "acme/api",
+  registry: "127.0.0.1:5055/team/api",
+  ci: "registry.example.com/shop/frontend",
+  harbor: "harbor.example.com/payments/ledger/api",
+  quay: "quay.io/acme/api",
+  ghcr: "ghcr.io/acme/api",
+};
 
 /** The tag each source's fixture pushes (see {@link validPayload}). */
 export const FIXTURE_TAGS: Readonly<Record<SourceName, string>> = {
@@ -38,7 +64,7 @@ export interface HooksConfigOptions {
   readonly exactTags?: boolean;
 }
 
-/** A mapping file with every source and one rule per fixture image. */
+/** A mapping file with every registered source and one rule per fixture image. */
 export function hooksConfig(options: HooksConfigOptions = {}): string {
   const tags = (source: SourceName): string =>
     options.exactTags === true ? `{ exact: "${FIXTURE_TAGS[source]}" }` : '{ glob: "*" }';
@@ -50,35 +76,17 @@ server:
 environments:
   demo: { simulator: default, timeScale: 0.02 }
 sources:
-  dockerhub: { token: "${SECRETS.dockerhub}" }
-  registry: { bearer: "${SECRETS.registry}" }
-  ci: { jwtSecret: "${SECRETS.ci}" }
-  harbor: { token: "${SECRETS.harbor}" }
-  quay: { token: "${SECRETS.quay}" }
-  ghcr: { webhookSecret: "${SECRETS.ghcr}" }
+${SOURCE_NAMES.map((source) => `  ${source}: ${SOURCE_SETTINGS_YAML[source]}`).join("\n")}
 defaults:
   strategy: { batchSize: 2, intervalMillis: 100 }
   upgradeTimeout: 10s
   verify: { soak: 100ms, timeout: 5s }
 rules:
-  - image: acme/api
-    tags: ${tags("dockerhub")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
-  - image: 127.0.0.1:5055/team/api
-    tags: ${tags("registry")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
-  - image: registry.example.com/shop/frontend
-    tags: ${tags("ci")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
-  - image: harbor.example.com/payments/ledger/api
-    tags: ${tags("harbor")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
-  - image: quay.io/acme/api
-    tags: ${tags("quay")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
-  - image: ghcr.io/acme/api
-    tags: ${tags("ghcr")}
-    targets: [{ environment: demo, stack: shop, service: frontend }]
+${SOURCE_NAMES.map(
+  (source) => `  - image: ${FIXTURE_IMAGES[source]}
+    tags: ${tags(source)}
+    targets: [{ environment: demo, stack: shop, service: frontend }]`,
+).join("\n")}
 `;
 }
 

@@ -3,11 +3,15 @@ import { describe, expect, it } from "vitest";
 import type { DeploymentEvent, DeploymentState } from "../../src/domain/index.js";
 import { createMetrics, webhookOutcome } from "../../src/metrics/index.js";
 import { parsePrometheusText, samplesOf, valueOf } from "./parse-prometheus-text.js";
+import { NOTIFIER_KINDS } from "../../src/notify/index.js";
+import { SOURCES } from "../../src/sources/index.js";
 
 function metrics(stats = { queued: 0, inFlight: 0 }, rejectedReloads = 0) {
   return createMetrics({
     engineStats: () => stats,
     configStatus: () => ({ rejectedReloads, loadedAt: "2026-01-02T03:04:05.000Z" }),
+    sources: SOURCES.map((source) => source.name),
+    notifiers: NOTIFIER_KINDS,
   });
 }
 

@@ -3,6 +3,8 @@ import { isTerminal } from "../../src/domain/index.js";
 import { createMetrics } from "../../src/metrics/index.js";
 import { createEngineHarness, type EngineHarness } from "../helpers/engine-harness.js";
 import { parsePrometheusText, valueOf } from "./parse-prometheus-text.js";
+import { NOTIFIER_KINDS } from "../../src/notify/index.js";
+import { SOURCES } from "../../src/sources/index.js";
 
 const FRONTEND = "registry.example.com/shop/frontend";
 const WORKER = "registry.example.com/shop/worker";
@@ -20,6 +22,8 @@ describe("metrics with the real engine", () => {
     const metrics = createMetrics({
       engineStats: () => engine.stats(),
       configStatus: () => ({ rejectedReloads: 0, loadedAt: new Date().toISOString() }),
+      sources: SOURCES.map((source) => source.name),
+      notifiers: NOTIFIER_KINDS,
     });
     engine.onTransition((deployment) => {
       if (isTerminal(deployment.state)) metrics.deploymentFinished(deployment, store.events(deployment.id));

@@ -7,3 +7,13 @@ export { deliveryKey, manualClock, newDeployment, settings } from "./contract/co
 export function memoryStore(clock = manualClock()) {
   return { store: new SqliteDeploymentStore(":memory:", { now: clock.now }), clock };
 }
+
+/** Runs `fn` and returns what it threw (fails the test when it does not throw). */
+export function catchError(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected a throw");
+}

@@ -3,14 +3,16 @@ import { WebSocket } from "ws";
 import {
   POLL_INTERVAL_MS,
   POLL_INTERVAL_WITH_EVENTS_MS,
+  waitForService,
+  type WaitForServiceOptions,
+} from "../../src/backend/index.js";
+import {
   RancherTimeoutError,
   ResourceEvents,
-  waitForService,
   type Service,
   type ServiceRef,
-  type WaitForServiceOptions,
 } from "../../src/rancher/index.js";
-import { startClientKit, upgradeTo, type ClientKit } from "./rancher-kit.js";
+import { startClientKit, upgradeTo, type ClientKit } from "../rancher/rancher-kit.js";
 
 const FRONTEND = "registry.example.com/shop/frontend";
 

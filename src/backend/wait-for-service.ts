@@ -1,8 +1,11 @@
 import type { Logger } from "pino";
-import type { Backend, ChangeFeed } from "../backend/index.js";
-import type { ServiceRef } from "./rancher-client.js";
-import { RancherTimeoutError, RancherUnavailableError } from "./rancher-errors.js";
-import type { Service } from "./rancher-types.js";
+import type { Backend, ChangeFeed } from "./backend.js";
+import {
+  RancherTimeoutError,
+  RancherUnavailableError,
+  type Service,
+  type ServiceRef,
+} from "../rancher/index.js";
 
 export const POLL_INTERVAL_MS = 1_000;
 /** Polling interval while the websocket is up: events do the work, polls are a safety net. */
