@@ -30,7 +30,8 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
   let lastSummary = "";
   let unavailable = false;
   let finishedOutside = false;
-  let lastRead: Service | undefined;
+  let lastRead: { readonly service: Service; readonly at: number } | undefined;
+  let stalls = run.storeStalls;
   for (;;) {
     run.checkCanceled();
     let instances: Container[];
@@ -39,7 +40,7 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       const guarded = await guardTarget(run, await run.getService());
       if ("ended" in guarded) return guarded.ended;
       service = guarded.service;
-      lastRead = service;
+      lastRead = { service, at: run.ctx.now() };
       if (guarded.finishedOutside && !finishedOutside) {
         finishedOutside = true;
         await run.annotate(
@@ -97,6 +98,9 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       ok = probe.ok;
     }
     const now = run.ctx.now();
+    // While the store refused writes the run saw nothing of the containers: the soak starts again.
+    if (run.storeStalls !== stalls) healthySince = undefined;
+    stalls = run.storeStalls;
     healthySince = ok ? (healthySince ?? now) : undefined;
     if (healthySince !== undefined && now - healthySince >= soakMs) break;
     if (now - started >= timeoutMs) {
@@ -112,7 +116,9 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
     return run.move("succeeded", "finished outside drover; service active on the new image and healthy", {
       pendingAction: null,
     });
-  return finishUpgrade(run, lastRead);
+  // The last read is good enough for the finish POST only if it is fresh (no stalled write since).
+  const fresh = lastRead !== undefined && run.ctx.now() - lastRead.at <= interval;
+  return finishUpgrade(run, fresh ? lastRead?.service : undefined);
 }
 
 /**
