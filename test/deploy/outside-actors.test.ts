@@ -1,8 +1,11 @@
 import { afterEach, describe, expect, it } from "vitest";
 import type { Deployment, DeploymentState } from "../../src/domain/index.js";
+import { DEFAULT_RETRY } from "../../src/rancher/index.js";
 import { createManualHarness, type ManualHarness } from "./manual-harness.js";
 
 const WORKER = "registry.example.com/shop/worker";
+/** Has a health check (worker has none): its bad- images never get healthy, so drover rolls back. */
+const FRONTEND = "registry.example.com/shop/frontend";
 
 let harness: ManualHarness | undefined;
 afterEach(async () => {
@@ -16,18 +19,23 @@ interface LaunchConfig {
 }
 
 /** Another client of the same Rancher (an operator, a script, another deploy tool). */
-function actor(h: ManualHarness) {
-  const id = h.sim.control.serviceId("shop", "worker");
+function actor(h: ManualHarness, name = "worker") {
+  const id = h.sim.control.serviceId("shop", name);
   const authorization = `Basic ${Buffer.from(`${h.sim.accessKey}:${h.sim.secretKey}`).toString("base64")}`;
   const service = () => h.sim.control.service(id) as { state: string; launchConfig: LaunchConfig };
+  /** POSTs an action; a scripted 503 (an outage the test injected) is simply tried again. */
   const post = async (action: string, body: unknown = {}): Promise<void> => {
-    const response = await fetch(`${h.sim.url}/v2-beta/projects/1a5/services/${id}/?action=${action}`, {
-      method: "POST",
-      headers: { authorization, "content-type": "application/json" },
-      body: JSON.stringify(body),
-    });
-    await response.text();
-    expect(response.status).toBe(202);
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await fetch(`${h.sim.url}/v2-beta/projects/1a5/services/${id}/?action=${action}`, {
+        method: "POST",
+        headers: { authorization, "content-type": "application/json" },
+        body: JSON.stringify(body),
+      });
+      await response.text();
+      if (response.status === 503 && attempt < 50) continue;
+      expect(response.status).toBe(202);
+      return;
+    }
   };
   const until = (state: string) => h.sim.control.clock.advanceUntil(() => service().state === state);
   return {
@@ -177,29 +185,37 @@ describe("drover never fights another actor", () => {
     expect(actions(h)).toEqual(["upgrade", "rollback", "upgrade"]);
   });
 
-  it("a bad image another actor replaced before drover rolled it back: failed, no rollback posted", async () => {
+  it("a rollback drover is retrying stops when another actor's upgrade took over the target: failed, no rollback posted", async () => {
     harness = await createManualHarness();
     const h = harness;
-    const other = actor(h);
-    // bad- images never get healthy: drover rolls back at the verify timeout.
-    const d = h.submit(
-      WORKER,
-      "bad-9.5.0",
-      { service: "worker" },
-      { verify: { soakMs: 1_000, timeoutMs: 5_000 } },
+    const other = actor(h, "frontend");
+    // A bad- frontend never gets healthy: drover rolls back at the upgrade deadline. Rancher then
+    // answers 503 for a while, so drover's first rollback attempt fails and it tries again later.
+    h.engine.onTransition((deployment) => {
+      if (deployment.state === "rolling-back")
+        h.sim.control.faults.failNext(DEFAULT_RETRY.attempts + 3, { status: 503 });
+    });
+    const d = h.submit(FRONTEND, "bad-9.5.0", {}, { upgradeTimeoutMs: 20_000 });
+    await h.time.runUntil(() =>
+      details(h, h.store.get(d.id)).some((text) => text.startsWith("rollback not done yet")),
     );
-    await reach(h, d.id, "verifying");
 
-    // The other actor replaces drover's upgrade before drover decides to roll back.
+    // Meanwhile another actor rolls back and upgrades the service to its own image.
     await other.rollback();
-    await other.upgrade(`${WORKER}:actor-9.9`);
-    await h.sim.control.clock.advanceUntil(() => other.service().state === "upgraded");
+    await other.upgrade(`${FRONTEND}:actor-9.9`);
     const [done] = await h.settle([d.id]);
 
     expect(done?.state).toBe("failed");
     expect(done?.error?.code).toBe("ERR_TARGET_CHANGED");
-    expect(actions(h)).toEqual(["upgrade", "rollback", "upgrade"]);
-    expect(other.service().launchConfig.imageUuid).toBe(`docker:${WORKER}:actor-9.9`);
+    expect(done?.error?.message).toContain(`${FRONTEND}:actor-9.9`);
+    const accepted = h.sim.control
+      .requests()
+      .filter((request) => request.method === "POST" && request.status === 202)
+      .map((request) => request.query["action"]);
+    // drover's upgrade, then only the other actor's rollback and upgrade: drover's rollback never got through.
+    expect(accepted).toEqual(["upgrade", "rollback", "upgrade"]);
+    await h.sim.control.clock.advanceUntil(() => other.service().state === "upgraded");
+    expect(other.service().launchConfig.imageUuid).toBe(`docker:${FRONTEND}:actor-9.9`);
   });
 
   it("two drovers on one Rancher: the second waits for the first's upgrade instead of finishing or rolling it back", async () => {
