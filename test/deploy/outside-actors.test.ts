@@ -218,6 +218,37 @@ describe("drover never fights another actor", () => {
     expect(other.service().launchConfig.imageUuid).toBe(`docker:${FRONTEND}:actor-9.9`);
   });
 
+  it("a finish drover is retrying after an outage stops when another actor's upgrade took over: failed, no finish or rollback posted", async () => {
+    harness = await createManualHarness();
+    const h = harness;
+    const other = actor(h);
+    h.engine.onTransition((deployment) => {
+      if (deployment.state === "finishing")
+        h.sim.control.faults.failNext(DEFAULT_RETRY.attempts + 3, { status: 503 });
+    });
+    const d = h.submit(
+      WORKER,
+      "9.5.0",
+      { service: "worker" },
+      { verify: { soakMs: 1_000, timeoutMs: 60_000 } },
+    );
+    await h.time.runUntil(() =>
+      details(h, h.store.get(d.id)).some((text) => text.startsWith("finishupgrade not accepted yet")),
+    );
+
+    await other.rollback();
+    await other.upgrade(`${WORKER}:actor-9.9`);
+    const [done] = await h.settle([d.id]);
+
+    expect(done?.state).toBe("failed");
+    expect(done?.error?.code).toBe("ERR_TARGET_CHANGED");
+    const accepted = h.sim.control
+      .requests()
+      .filter((request) => request.method === "POST" && request.status === 202)
+      .map((request) => request.query["action"]);
+    expect(accepted).toEqual(["upgrade", "rollback", "upgrade"]);
+  });
+
   it("two drovers on one Rancher: the second waits for the first's upgrade instead of finishing or rolling it back", async () => {
     harness = await createManualHarness();
     const h = harness;
