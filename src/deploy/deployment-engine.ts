@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isTerminal, type Deployment } from "../domain/index.js";
 import { DeploymentNotFoundError, StoreConflictError, type NewDeployment } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
+import { ERR } from "./deployment-failure.js";
 import { recoverDeployment } from "./recover-deployment.js";
 import { runDeployment, type StartStep } from "./run-deployment.js";
 
@@ -150,7 +151,7 @@ export class DeploymentEngine {
     const queue = this.#queues.get(deployment.targetKey);
     if (queue !== undefined) queue.splice(queue.indexOf(id) >>> 0, queue.includes(id) ? 1 : 0);
     return this.#transition(deployment, "canceled", "canceled by an operator while queued", {
-      error: { code: "ERR_CANCELED", message: "canceled by an operator" },
+      error: { code: ERR.CANCELED, message: "canceled by an operator" },
     });
   }
 

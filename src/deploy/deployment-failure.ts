@@ -9,7 +9,8 @@ export const ERR = {
   FINISH_TIMEOUT: "ERR_FINISH_TIMEOUT",
   UNHEALTHY: "ERR_UNHEALTHY",
   ROLLBACK: "ERR_ROLLBACK_FAILED",
-  EXTERNAL: "ERR_CHANGED_OUTSIDE",
+  /** Another actor changed the target (an image or launch config version drover did not create). */
+  TARGET_CHANGED: "ERR_TARGET_CHANGED",
   CANCELED: "ERR_CANCELED",
   RESUMED: "ERR_RESUMED",
   INTERNAL: "ERR_INTERNAL",

@@ -8,7 +8,7 @@ import {
   type ServiceRef,
 } from "../rancher/index.js";
 import { waitForService, type BackendConnection } from "../backend/index.js";
-import type { DeploymentPatch } from "../store/index.js";
+import { StoreConflictError, StoreUnavailableError, type DeploymentPatch } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
 import { currentImage, deploymentImage } from "./service-inspection.js";
 
@@ -24,6 +24,11 @@ export interface RunOptions {
   readonly shutdown?: AbortSignal;
   /** Why a resumed rollback happens. */
   readonly reason?: DeploymentError;
+}
+
+/** Back-off between attempts at a write the store refused (full, read-only, I/O error): 1 s doubling to 30 s. */
+export function storeRetryDelayMs(attempt: number): number {
+  return Math.min(30_000, 1_000 * 2 ** Math.min(Math.max(0, attempt - 1), 5));
 }
 
 /** Pause between attempts when a phase waits out Rancher being unavailable. */
@@ -53,6 +58,8 @@ export class DeploymentRun {
   readonly image: string;
   /** True once an upgrade POST may have reached Rancher (a cancel or failure then rolls back). */
   upgradePosted = false;
+  /** How many writes the store refused so far (the run waited them out); phases that measure time watch it. */
+  storeStalls = 0;
   #d: Deployment;
   #rancher: BackendConnection | undefined;
   #ref: ServiceRef | undefined;
@@ -165,29 +172,89 @@ export class DeploymentRun {
     this.options.signal.throwIfAborted();
   }
 
+  /**
+   * Persists a state change. A store that cannot write now is waited out (see {@link #persist}):
+   * the run keeps its target and posts nothing until the change is recorded.
+   */
   async move(to: DeploymentState, detail: string, patch?: DeploymentPatch): Promise<Deployment> {
-    this.#d = this.ctx.store.transition({
-      id: this.#d.id,
-      from: this.#d.state,
-      to,
-      detail,
-      ...(patch === undefined ? {} : { patch }),
+    const from = this.#d.state;
+    this.#d = await this.#persist(`move to ${to}`, (retry) => {
+      try {
+        return this.ctx.store.transition({
+          id: this.#d.id,
+          from,
+          to,
+          detail,
+          ...(patch === undefined ? {} : { patch }),
+        });
+      } catch (error) {
+        // An earlier attempt that reported a failure may have committed after all (an I/O error
+        // at commit): the deployment is already where this move takes it.
+        const current = retry && error instanceof StoreConflictError && error.currentState === to;
+        const stored = current ? this.ctx.store.get(this.#d.id) : undefined;
+        if (stored === undefined) throw error;
+        return stored;
+      }
     });
     this.log.info({ state: to, detail }, "deployment state changed");
     this.ctx.onEvent?.(this.#d, { kind: "transition", state: to, detail });
-    return Promise.resolve(this.#d);
+    return this.#d;
   }
 
+  /** Persists an event (and patch fields); a store that cannot write now is waited out like {@link move}. */
   async annotate(
     kind: "action" | "note",
     detail: string,
     patch?: DeploymentPatch,
     data?: Record<string, unknown>,
   ): Promise<void> {
-    this.#d = this.ctx.store.annotate(this.#d.id, kind, detail, patch, data);
+    this.#d = await this.#persist(`record a ${kind}`, () =>
+      this.ctx.store.annotate(this.#d.id, kind, detail, patch, data),
+    );
     this.log.debug({ kind, detail }, "deployment event");
     this.ctx.onEvent?.(this.#d, { kind, state: this.#d.state, detail });
-    return Promise.resolve();
+  }
+
+  /**
+   * Runs a store write, trying again with back-off ({@link storeRetryDelayMs}, on the injected
+   * clock) while the store raises {@link StoreUnavailableError}. Nothing is posted to Rancher
+   * meanwhile, since every phase awaits its write before acting. Stops (throwing) on shutdown.
+   */
+  async #persist<T>(what: string, write: (retry: boolean) => T): Promise<T> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        const result = write(attempt > 1);
+        if (attempt > 1) this.log.info({ attempts: attempt }, "store accepts writes again");
+        return result;
+      } catch (error) {
+        if (!(error instanceof StoreUnavailableError)) throw error;
+        this.storeStalls += 1;
+        this.options.shutdown?.throwIfAborted();
+        const delayMs = storeRetryDelayMs(attempt);
+        this.log.warn(
+          { attempt, delayMs, code: error.sqliteCode, err: { message: error.message } },
+          `store cannot ${what} now; keeping the target and trying again`,
+        );
+        await this.#sleepUnlessShutdown(delayMs);
+        this.options.shutdown?.throwIfAborted();
+      }
+    }
+  }
+
+  /** `ctx.sleep`, cut short when the process shuts down. */
+  async #sleepUnlessShutdown(ms: number): Promise<void> {
+    const shutdown = this.options.shutdown;
+    if (shutdown === undefined) return this.ctx.sleep(ms);
+    let onAbort = (): void => undefined;
+    const aborted = new Promise<void>((resolve) => {
+      onAbort = () => resolve();
+      shutdown.addEventListener("abort", onAbort, { once: true });
+    });
+    try {
+      await Promise.race([this.ctx.sleep(ms), aborted]);
+    } finally {
+      shutdown.removeEventListener("abort", onAbort);
+    }
   }
 
   async #reresolve(): Promise<Service> {

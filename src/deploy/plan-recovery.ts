@@ -1,7 +1,14 @@
 import type { Deployment, DeploymentState } from "../domain/index.js";
 import type { Service } from "../rancher/index.js";
+import { ERR } from "./deployment-failure.js";
+import { judgeTarget } from "./judge-target.js";
 import type { StartStep } from "./run-deployment.js";
-import { currentImage, deploymentImage, type HealthReport } from "./service-inspection.js";
+import {
+  currentImage,
+  deploymentImage,
+  targetLaunchConfig,
+  type HealthReport,
+} from "./service-inspection.js";
 
 /** What to do with a non-terminal deployment found at start-up (product spec §3.1). */
 export type RecoveryPlan =
@@ -22,6 +29,8 @@ export type RecoveryPlan =
  * is the new containers' report when the service is `active` on the new image. For a same-image
  * redeploy (previous image = new image) still `preparing`, a service `active` on that image is no
  * proof the upgrade was posted, so it is prepared again (spec §3.1: "S runs P, stable").
+ * Once the upgrade intent is recorded, {@link judgeTarget} decides first, as in a live run: an
+ * image or launch config version drover did not create is "changed outside drover", never touched.
  */
 export function planRecovery(
   deployment: Deployment,
@@ -34,9 +43,30 @@ export function planRecovery(
     kind: "finish",
     state: "failed",
     detail: `target changed outside drover (${why}); not touching it`,
-    errorCode: "ERR_CHANGED_OUTSIDE",
+    errorCode: ERR.TARGET_CHANGED,
   });
   if (service === undefined) return outside("the service is gone");
+  const upgradeIntent = state !== "preparing" || deployment.pendingAction === "upgrade";
+  // The rule the live phases apply too (judge-target.ts): whose launch config does Rancher run?
+  if (upgradeIntent) {
+    const verdict = judgeTarget(deployment, service);
+    switch (verdict.kind) {
+      case "changed-outside":
+        return outside(verdict.detail);
+      case "rolled-back-outside":
+        return {
+          kind: "finish",
+          state: "rolled-back",
+          detail: "service active on the previous image: rolled back outside drover",
+          errorCode: ERR.TARGET_CHANGED,
+        };
+      case "settling-outside":
+        return { kind: "resume", startAt: "verify", detail: `${verdict.detail}; verifying once it settles` };
+      case "finished-outside":
+      case "ours":
+        break;
+    }
+  }
 
   const n = deploymentImage(deployment);
   const p = deployment.previousImage;
@@ -44,10 +74,13 @@ export function planRecovery(
   const runsN = image === n;
   const runsP = p !== undefined && image === p;
   const s = service.state;
-  const upgradeIntent = state !== "preparing" || deployment.pendingAction === "upgrade";
   // A same-image redeploy (P = N, re-pulled): the service running N proves nothing about this
-  // deployment's upgrade. No pre-upgrade launch config version is recorded to tell them apart.
-  const sameImage = p !== undefined && p === n;
+  // deployment's upgrade — unless the pre-upgrade launch config version is on record and differs.
+  const sameImage =
+    p !== undefined &&
+    p === n &&
+    (deployment.previousVersion === undefined ||
+      targetLaunchConfig(service, deployment.target.sidekick)?.version === deployment.previousVersion);
 
   if (state === "rolling-back") {
     if (s === "rolling-back")
@@ -124,7 +157,7 @@ export function planRecovery(
       kind: "finish",
       state: "rolled-back",
       detail: "service active on the previous image: rolled back outside drover",
-      errorCode: "ERR_CHANGED_OUTSIDE",
+      errorCode: ERR.TARGET_CHANGED,
     };
   }
   return outside(`service is ${s} on ${image ?? "no image"}`);

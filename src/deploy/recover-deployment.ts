@@ -8,6 +8,7 @@ import {
 import { RancherNotFoundError } from "../rancher/index.js";
 import type { DeploymentPatch, NewDeployment } from "../store/index.js";
 import type { DeployContext } from "./deploy-context.js";
+import { ERR } from "./deployment-failure.js";
 import { planRecovery } from "./plan-recovery.js";
 import type { StartStep } from "./deployment-run.js";
 import { inspectNewContainers } from "./service-inspection.js";
@@ -81,7 +82,7 @@ export async function recoverDeployment(
     }
     case "rollback-deployment": {
       const failed = actions.transition(deployment, "failed", `after restart: ${plan.detail}`, {
-        error: { code: "ERR_UNHEALTHY", message: plan.detail },
+        error: { code: ERR.UNHEALTHY, message: plan.detail },
         pendingAction: null,
       });
       if (deployment.previousImage === undefined) return;

@@ -2,6 +2,8 @@ import type { Deployment, DeploymentError, DeploymentState } from "../domain/ind
 import { RancherApiError } from "../rancher/index.js";
 import { isRetryableLater, type DeploymentRun } from "./deployment-run.js";
 import { DeploymentFailure, ERR } from "./deployment-failure.js";
+import { judgeTarget } from "./judge-target.js";
+import { failChangedOutside } from "./outside-changes.js";
 import { currentImage, TRANSITIONING_STATES } from "./service-inspection.js";
 
 /**
@@ -10,7 +12,10 @@ import { currentImage, TRANSITIONING_STATES } from "./service-inspection.js";
  * A service in `finishing-upgrade` is first canceled (`cancelupgrade`), since `rollback` is not
  * offered there. Rancher being unavailable, a 409 or a state that moved (422 ActionNotAvailable)
  * does not end the attempt: the state is read again and the next step decided, until the
- * rollback deadline; only then (or on anything else) does the deployment end `failed`.
+ * rollback deadline; only then (or on anything else) does the deployment end `failed`. Before
+ * each POST (and after the last wait) the service is judged (`judgeTarget`): a target another
+ * actor changed (an image or launch config version drover did not create) ends the deployment
+ * `failed` with `ERR_TARGET_CHANGED` and nothing is posted.
  */
 export async function rollBack(
   run: DeploymentRun,
@@ -61,6 +66,8 @@ async function attemptRollBack(
   cause: "failure" | "cancel",
 ): Promise<Deployment> {
   let service = await run.getService();
+  let verdict = judgeTarget(run.d, service);
+  if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
   if (service.state === "finishing-upgrade") {
     await run.rancher.client.cancelUpgrade(
       run.ref,
@@ -71,6 +78,8 @@ async function attemptRollBack(
       run.ctx.now() + run.d.settings.upgradeTimeoutMs,
       (s) => s.state !== "canceling-upgrade" && s.state !== "finishing-upgrade",
     );
+    verdict = judgeTarget(run.d, service);
+    if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
   }
   if (service.state === "upgrading" || service.state === "upgraded" || service.state === "canceled-upgrade") {
     await run.rancher.client.rollback(
@@ -84,6 +93,8 @@ async function attemptRollBack(
     run.ctx.now() + run.d.settings.upgradeTimeoutMs,
     (s) => !TRANSITIONING_STATES.has(s.state),
   );
+  verdict = judgeTarget(run.d, service);
+  if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
   if (service.state === "active" && !run.runsNew(service)) {
     const image = currentImage(service, run.d.target.sidekick) ?? "unknown";
     return await run.move(final, `rolled back; service active on ${image}`, {

@@ -72,7 +72,11 @@ async function onError(run: DeploymentRun, error: unknown): Promise<Deployment> 
   }
   const failure = toFailure(error);
   if (failure.code === ERR.INTERNAL) run.log.error({ err: error }, "deployment failed unexpectedly");
-  const stopEarly = error instanceof RancherAuthError || error instanceof RancherNotFoundError;
+  // Another actor's change is never fought: no rollback of a target drover no longer owns.
+  const stopEarly =
+    error instanceof RancherAuthError ||
+    error instanceof RancherNotFoundError ||
+    failure.code === ERR.TARGET_CHANGED;
   if (run.upgradePosted && !stopEarly && run.d.state !== "rolling-back")
     return rollBack(run, failure, "failure");
   return run.move("failed", failure.message, { error: failure, pendingAction: null });

@@ -8,6 +8,8 @@ import {
 } from "../rancher/index.js";
 import type { DeploymentRun } from "./deployment-run.js";
 import { DeploymentFailure, ERR } from "./deployment-failure.js";
+import { ownership } from "./judge-target.js";
+import { guardTarget } from "./outside-changes.js";
 import { rollBack } from "./roll-back.js";
 import {
   buildUpgradeBody,
@@ -62,6 +64,7 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
   }
   const accepted = (s: Service): boolean =>
     run.runsNew(s) && (s.state === "upgrading" || s.state === "upgraded");
+  let upgraded: Service;
   for (let round = 1; ; round += 1) {
     service = await settleService(run, service);
     if (!UPGRADEABLE_STATES.has(service.state)) {
@@ -77,11 +80,16 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
       );
     }
     const previous = currentImage(service, run.d.target.sidekick);
+    const previousVersion = targetLaunchConfig(service, run.d.target.sidekick)?.version;
     await run.annotate(
       "action",
       "about to POST upgrade",
-      { pendingAction: "upgrade", ...(previous === undefined ? {} : { previousImage: previous }) },
-      { from: previous, to: run.image },
+      {
+        pendingAction: "upgrade",
+        ...(previous === undefined ? {} : { previousImage: previous }),
+        ...(previousVersion === undefined ? {} : { previousVersion }),
+      },
+      { from: previous, to: run.image, fromVersion: previousVersion },
     );
     run.checkCanceled();
     const body = buildUpgradeBody({
@@ -93,12 +101,13 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
     });
     try {
       run.upgradePosted = true;
-      await run.rancher.client.upgrade(run.ref, body, accepted);
+      upgraded = await run.rancher.client.upgrade(run.ref, body, accepted);
       break;
     } catch (error) {
       if (!(error instanceof RancherApiError) || !error.isActionNotAvailable || round >= MAX_PREPARE_ROUNDS)
         throw error;
       service = await run.getService();
+      upgraded = service;
       if (accepted(service)) break;
       run.upgradePosted = false;
       await run.annotate(
@@ -108,7 +117,13 @@ async function prepareOnce(run: DeploymentRun): Promise<Deployment> {
       );
     }
   }
-  await run.move("upgrading", "upgrade accepted", { pendingAction: null });
+  // Rancher stamps a new launch config version on the upgrade and answers with it: the mark of
+  // drover's own upgrade, told apart from any other actor's by every later phase and by recovery.
+  const upgradeVersion = targetLaunchConfig(upgraded, run.d.target.sidekick)?.version;
+  await run.move("upgrading", "upgrade accepted", {
+    pendingAction: null,
+    ...(upgradeVersion === undefined ? {} : { upgradeVersion }),
+  });
   return awaitUpgraded(run);
 }
 
@@ -138,21 +153,31 @@ export async function awaitUpgraded(run: DeploymentRun): Promise<Deployment> {
       );
     throw error;
   }
-  if (service.state === "upgraded" && run.runsNew(service)) return verifyUpgrade(run);
-  if (
-    !run.runsNew(service) &&
-    currentImage(service, run.d.target.sidekick) === run.d.previousImage &&
-    service.state === "active"
-  ) {
-    return run.move("rolled-back", "the service was rolled back outside drover", {
-      error: { code: ERR.EXTERNAL, message: "rolled back by someone else" },
-    });
-  }
+  await adoptUpgradeVersion(run, service);
+  const guarded = await guardTarget(run, service);
+  if ("ended" in guarded) return guarded.ended;
+  service = guarded.service;
+  if (guarded.finishedOutside || (service.state === "upgraded" && run.runsNew(service)))
+    return verifyUpgrade(run);
   return rollBack(
     run,
     { code: ERR.SERVICE_STATE, message: `upgrade ended in unexpected state ${service.state}` },
     "failure",
   );
+}
+
+/**
+ * Records the launch config version of drover's upgrade when the POST's answer was not recorded
+ * (a restart between the POST and "upgrade accepted"): the service runs N on a version other than
+ * the pre-upgrade one, so it is the upgrade drover's recorded intent posted.
+ */
+async function adoptUpgradeVersion(run: DeploymentRun, service: Service): Promise<void> {
+  if (run.d.upgradeVersion !== undefined || ownership(run.d, service) !== "drover-upgrade") return;
+  const version = targetLaunchConfig(service, run.d.target.sidekick)?.version;
+  if (version === undefined) return;
+  await run.annotate("note", `recorded launch config version ${version} of drover's upgrade`, {
+    upgradeVersion: version,
+  });
 }
 
 /** Why a queued deployment need not run: the target already runs exactly this image and digest. */

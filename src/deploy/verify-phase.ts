@@ -1,8 +1,9 @@
-import type { Deployment } from "../domain/index.js";
+import type { Deployment, DeploymentError } from "../domain/index.js";
 import { RancherUnavailableError, type Container, type Service } from "../rancher/index.js";
 import type { DeploymentRun } from "./deployment-run.js";
 import { ERR } from "./deployment-failure.js";
 import { finishUpgrade } from "./finish-phase.js";
+import { guardTarget } from "./outside-changes.js";
 import { probeHttp } from "./probe-http.js";
 import { rollBack } from "./roll-back.js";
 import { inspectNewContainers, watchNewContainers } from "./service-inspection.js";
@@ -13,8 +14,10 @@ const DEFAULT_VERIFY_INTERVAL_MS = 1_000;
  * verifying: the new-version containers must be running and healthy (count ≥ scale), and the
  * optional HTTP probe must pass, continuously for the soak period, within the verify timeout.
  * Pass → finishing; an unhealthy, restarted (crashed) or replaced new container, the service
- * leaving `upgraded`, or the timeout → rolling back. Rancher being unreachable (after the client's own retries) is not a verdict:
- * health is unknown, so the soak starts again and the verify timeout still bounds the wait.
+ * leaving `upgraded`, or the timeout → rolling back. Every read is judged first (`judgeTarget`):
+ * another actor's change ends the deployment without any action, another actor's finish is
+ * verified and then `succeeded`. Rancher being unreachable (after the client's own retries) is not
+ * a verdict: health is unknown, so the soak starts again and the verify timeout still bounds the wait.
  */
 export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
   if (run.d.state !== "verifying")
@@ -27,13 +30,26 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
   let lastSummary = "";
   let unavailable = false;
   const watch = watchNewContainers();
+  let finishedOutside = false;
+  let lastRead: { readonly service: Service; readonly at: number } | undefined;
+  let stalls = run.storeStalls;
   for (;;) {
     run.checkCanceled();
     let instances: Container[];
     let service: Service;
     try {
-      service = await run.getService();
-      if (service.state !== "upgraded" || !run.runsNew(service)) {
+      const guarded = await guardTarget(run, await run.getService());
+      if ("ended" in guarded) return guarded.ended;
+      service = guarded.service;
+      lastRead = { service, at: run.ctx.now() };
+      if (guarded.finishedOutside && !finishedOutside) {
+        finishedOutside = true;
+        await run.annotate(
+          "note",
+          "another actor finished drover's upgrade (service active on it); verifying its containers, posting nothing",
+        );
+      }
+      if (!guarded.finishedOutside && (service.state !== "upgraded" || !run.runsNew(service))) {
         return rollBack(
           run,
           {
@@ -54,11 +70,10 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       unavailable = true;
       healthySince = undefined;
       if (run.ctx.now() - started >= timeoutMs) {
-        return rollBack(
-          run,
-          { code: ERR.VERIFY_TIMEOUT, message: `health unknown at the verify timeout: ${error.message}` },
-          "failure",
-        );
+        return fail(run, finishedOutside, {
+          code: ERR.VERIFY_TIMEOUT,
+          message: `health unknown at the verify timeout: ${error.message}`,
+        });
       }
       await run.ctx.sleep(interval);
       continue;
@@ -70,11 +85,10 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       await run.annotate("note", `health: ${report.summary}`);
     }
     if (report.unhealthy > 0)
-      return rollBack(
-        run,
-        { code: ERR.UNHEALTHY, message: `new containers unhealthy: ${report.summary}` },
-        "failure",
-      );
+      return fail(run, finishedOutside, {
+        code: ERR.UNHEALTHY,
+        message: `new containers unhealthy: ${report.summary}`,
+      });
     let ok = report.healthy >= report.expected;
     if (ok && http !== undefined) {
       const probe = await probeHttp(run.ctx.fetch, http);
@@ -85,20 +99,38 @@ export async function verifyUpgrade(run: DeploymentRun): Promise<Deployment> {
       ok = probe.ok;
     }
     const now = run.ctx.now();
+    // While the store refused writes the run saw nothing of the containers: the soak starts again.
+    if (run.storeStalls !== stalls) healthySince = undefined;
+    stalls = run.storeStalls;
     healthySince = ok ? (healthySince ?? now) : undefined;
     if (healthySince !== undefined && now - healthySince >= soakMs) break;
     if (now - started >= timeoutMs) {
-      return rollBack(
-        run,
-        {
-          code: ERR.VERIFY_TIMEOUT,
-          message: `not healthy for ${soakMs} ms within ${timeoutMs} ms: ${report.summary}`,
-        },
-        "failure",
-      );
+      return fail(run, finishedOutside, {
+        code: ERR.VERIFY_TIMEOUT,
+        message: `not healthy for ${soakMs} ms within ${timeoutMs} ms: ${report.summary}`,
+      });
     }
     await run.ctx.sleep(interval);
   }
   await run.annotate("note", `healthy for the whole soak (${soakMs} ms)`);
-  return finishUpgrade(run);
+  if (finishedOutside)
+    return run.move("succeeded", "finished outside drover; service active on the new image and healthy", {
+      pendingAction: null,
+    });
+  // The last read is good enough for the finish POST only if it is fresh (no stalled write since).
+  const fresh = lastRead !== undefined && run.ctx.now() - lastRead.at <= interval;
+  return finishUpgrade(run, fresh ? lastRead?.service : undefined);
+}
+
+/**
+ * A failed verification: rolled back — unless another actor already finished the upgrade, which
+ * `rollback` cannot undo (Rancher offers it only during an upgrade) and drover does not fight: then
+ * `failed`, the service left as that actor finished it.
+ */
+function fail(run: DeploymentRun, finishedOutside: boolean, reason: DeploymentError): Promise<Deployment> {
+  if (!finishedOutside) return rollBack(run, reason, "failure");
+  return run.move("failed", `${reason.message}; finished outside drover, so not rolled back`, {
+    error: reason,
+    pendingAction: null,
+  });
 }

@@ -99,6 +99,10 @@ export interface Deployment {
   readonly settings: DeploySettings;
   /** Image (`name:tag`) the target ran before this deployment, recorded at `preparing`. */
   readonly previousImage?: string;
+  /** The target launch config's `version` before this deployment's upgrade, recorded with the intent. */
+  readonly previousVersion?: string;
+  /** The launch config `version` this deployment's upgrade created (Rancher's answer to the POST). */
+  readonly upgradeVersion?: string;
   /** Rancher ids resolved at `preparing`. */
   readonly projectId?: string;
   readonly serviceId?: string;

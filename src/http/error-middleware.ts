@@ -46,7 +46,8 @@ export function notFound(req: Request, _res: Response, next: NextFunction): void
 
 /**
  * The one HTTP error mapper: an AppError (or a known library error) gives its status and
- * `{ error: { code, message } }`; anything else is a bug: 500 with a generic message, and the
+ * `{ error: { code, message } }` (plus `Retry-After` when its details carry `retryAfterSeconds`,
+ * as the store's `StoreUnavailableError` does); anything else is a bug: 500 with a generic message, and the
  * details only in the log.
  */
 export function createErrorMiddleware(logger: Logger) {
@@ -65,6 +66,10 @@ export function createErrorMiddleware(logger: Logger) {
     }
     if (known.status >= 500) log.error({ err: known }, "request failed");
     else log.warn({ code: known.code }, "request rejected");
+    // A temporary refusal (e.g. the store cannot record the request now) tells the client when to retry.
+    const retryAfter = known.details?.["retryAfterSeconds"];
+    if (typeof retryAfter === "number" && Number.isFinite(retryAfter) && retryAfter >= 0)
+      res.setHeader("retry-after", String(Math.ceil(retryAfter)));
     res.status(known.status).json({ error: { code: known.code, message: known.message, ...known.details } });
   };
 }

@@ -38,6 +38,8 @@ export interface DeploymentRow {
   readonly started_at: string | null;
   readonly finished_at: string | null;
   readonly callback_url: string | null;
+  readonly previous_version: string | null;
+  readonly upgrade_version: string | null;
 }
 
 /** Every column of `deployments`, in table order. */
@@ -68,6 +70,8 @@ export const DEPLOYMENT_COLUMNS = [
   "started_at",
   "finished_at",
   "callback_url",
+  "previous_version",
+  "upgrade_version",
 ] as const satisfies readonly (keyof DeploymentRow)[];
 
 /** A row of `deployment_events`. */
@@ -92,6 +96,8 @@ export const PATCH_COLUMNS = [
   "superseded_by",
   "started_at",
   "finished_at",
+  "previous_version",
+  "upgrade_version",
 ] as const;
 
 type PatchColumn = (typeof PATCH_COLUMNS)[number];
@@ -132,6 +138,8 @@ export function rowToDeployment(row: DeploymentRow): Deployment {
     ...optional("startedAt", row.started_at),
     ...optional("finishedAt", row.finished_at),
     ...optional("callbackUrl", row.callback_url),
+    ...optional("previousVersion", row.previous_version),
+    ...optional("upgradeVersion", row.upgrade_version),
   };
 }
 
@@ -164,6 +172,8 @@ export function newDeploymentToRow(input: NewDeployment, id: string, now: string
     started_at: null,
     finished_at: null,
     callback_url: input.callbackUrl ?? null,
+    previous_version: null,
+    upgrade_version: null,
   };
 }
 
@@ -190,6 +200,8 @@ export function patchToParams(patch: DeploymentPatch = {}): PatchParams {
     superseded_by: patch.supersededBy,
     started_at: patch.startedAt,
     finished_at: patch.finishedAt,
+    previous_version: patch.previousVersion,
+    upgrade_version: patch.upgradeVersion,
   };
   const params: Partial<PatchParams> = {};
   for (const column of PATCH_COLUMNS) {

@@ -48,6 +48,8 @@ export interface DeploymentPatch {
   readonly supersededBy?: string;
   readonly startedAt?: string;
   readonly finishedAt?: string;
+  readonly previousVersion?: string;
+  readonly upgradeVersion?: string;
 }
 
 export interface TransitionInput {
@@ -160,6 +162,8 @@ export interface DeploymentStore {
   successfulImages(targetKey: string, limit: number): readonly string[];
   /** The target's newest `succeeded` deployment of its primary launch config (not a sidekick's). */
   latestSucceeded(targetKey: string): Deployment | undefined;
+  /** The target's newest deployment whose upgrade created launch config `version` (drover's own upgrade). */
+  findByUpgradeVersion(targetKey: string, version: string): Deployment | undefined;
   /** Every target key that has at least one deployment, sorted (an index skip scan). */
   targetKeys(): readonly string[];
   /**
@@ -169,7 +173,10 @@ export interface DeploymentStore {
    * @throws {RangeError} when `expiresAt` is not a date.
    */
   claimTokenId(jti: string, expiresAt: string): boolean;
-  /** True while the database is open and answering; false after `close`. */
+  /**
+   * True while the database is open, answering and accepting writes: a probe write (rolled back)
+   * succeeds and no write has failed recently without a successful one since.
+   */
   isHealthy(): boolean;
   /** Releases the database; calling it again does nothing. */
   close(): void;

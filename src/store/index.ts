@@ -20,5 +20,7 @@ export {
   InvalidCursorError,
   StoreConflictError,
   StoreOpenError,
+  StoreUnavailableError,
+  STORE_RETRY_AFTER_SECONDS,
   type StoreConflictOptions,
 } from "./store-errors.js";

@@ -87,6 +87,15 @@ export const MIGRATIONS: readonly string[] = [
   // 2: Docker Hub's legacy callback URL, kept with the deployment so the terminal state can be
   // reported even after a restart.
   `ALTER TABLE deployments ADD COLUMN callback_url TEXT;`,
+  // 3: whose upgrade the service runs. `previous_version` is the target launch config's version
+  // before drover's upgrade, `upgrade_version` the version that upgrade created (Rancher stamps a
+  // new one on every upgrade), so a change by another actor is told apart from drover's own.
+  `
+  ALTER TABLE deployments ADD COLUMN previous_version TEXT;
+  ALTER TABLE deployments ADD COLUMN upgrade_version TEXT;
+  CREATE INDEX deployments_by_upgrade_version ON deployments (target_key, upgrade_version)
+    WHERE upgrade_version IS NOT NULL;
+  `,
 ];
 
 /**

@@ -21,8 +21,20 @@ import type {
   TransitionInput,
 } from "./deployment-store.js";
 import { openDatabase } from "./open-database.js";
-import { DeploymentNotFoundError, StoreConflictError } from "./store-errors.js";
+import { DeploymentNotFoundError, StoreConflictError, toStoreUnavailable } from "./store-errors.js";
 import { prepareStoreStatements, type NewEvent } from "./store-statements.js";
+
+/**
+ * How long after a failed write (with no successful one since) the store reports itself unhealthy
+ * even when the readiness probe passes: a full disk only fails writes that need new space on it.
+ */
+export const WRITE_FAILURE_WINDOW_MS = 10_000;
+
+/** Bytes the readiness probe inserts (and rolls back): more than a page, so it needs new pages. */
+const PROBE_BYTES = 16_384;
+
+/** Thrown inside the probe transaction to roll it back. */
+class ProbeRollback extends Error {}
 
 /** Options of {@link SqliteDeploymentStore}. */
 export interface SqliteDeploymentStoreOptions {
@@ -30,6 +42,8 @@ export interface SqliteDeploymentStoreOptions {
   readonly now?: () => number;
   /** Schema migrations to apply (tests only). */
   readonly migrations?: readonly string[];
+  /** Called with the open connection (tests: `PRAGMA max_page_count` to make the database full). */
+  readonly onOpen?: (db: Database) => void;
 }
 
 /**
@@ -51,6 +65,9 @@ export class SqliteDeploymentStore implements DeploymentStore {
     (id: string, event: Omit<NewEvent, "at" | "state">, patch?: DeploymentPatch) => Deployment
   >;
   readonly #claimTokenId: Transaction<(jti: string, expiresAt: string) => boolean>;
+  readonly #probe: Transaction<() => void>;
+  /** When the last write failed as unavailable; cleared by the next successful write. */
+  #writeFailedAt: number | undefined;
 
   /**
    * Opens or creates the database file (its directory must exist; `openStore` creates it).
@@ -66,26 +83,44 @@ export class SqliteDeploymentStore implements DeploymentStore {
     this.#transition = this.#db.transaction((input) => this.#doTransition(input));
     this.#annotate = this.#db.transaction((id, event, patch) => this.#doAnnotate(id, event, patch));
     this.#claimTokenId = this.#db.transaction((jti, expiresAt) => this.#doClaimTokenId(jti, expiresAt));
+    this.#probe = this.#db.transaction(() => {
+      this.#sql.probe.run(PROBE_BYTES);
+      throw new ProbeRollback("probe done");
+    });
+    options.onOpen?.(this.#db);
   }
 
   recordDelivery(key: DeliveryKey, deployments: readonly NewDeployment[]): RecordDeliveryResult {
-    return this.#recordDelivery.immediate(key, deployments);
+    return this.#write("record a delivery", () => this.#recordDelivery.immediate(key, deployments));
   }
 
   create(deployment: NewDeployment): Deployment {
-    return this.#create.immediate(deployment);
+    return this.#write("create a deployment", () => this.#create.immediate(deployment));
   }
 
   get(id: string): Deployment | undefined {
-    const row = this.#sql.get.get(id);
-    return row === undefined ? undefined : rowToDeployment(row);
+    return this.#read("read a deployment", () => {
+      const row = this.#sql.get.get(id);
+      return row === undefined ? undefined : rowToDeployment(row);
+    });
   }
 
   events(id: string): readonly DeploymentEvent[] {
-    return this.#sql.events.all(id).map(rowToEvent);
+    return this.#read("read an event log", () => this.#sql.events.all(id).map(rowToEvent));
+  }
+
+  findByUpgradeVersion(targetKey: string, version: string): Deployment | undefined {
+    return this.#read("read a deployment", () => {
+      const row = this.#sql.byUpgradeVersion.get(targetKey.toLowerCase(), version);
+      return row === undefined ? undefined : rowToDeployment(row);
+    });
   }
 
   list(query: ListDeploymentsQuery): DeploymentPage {
+    return this.#read("list deployments", () => this.#list(query));
+  }
+
+  #list(query: ListDeploymentsQuery): DeploymentPage {
     const { sql, params, limit } = buildListQuery(query);
     let statement = this.#listStatements.get(sql);
     if (statement === undefined) {
@@ -101,11 +136,11 @@ export class SqliteDeploymentStore implements DeploymentStore {
   }
 
   listActive(): readonly Deployment[] {
-    return this.#sql.listActive.all().map(rowToDeployment);
+    return this.#read("list deployments", () => this.#sql.listActive.all().map(rowToDeployment));
   }
 
   transition(input: TransitionInput): Deployment {
-    return this.#transition.immediate(input);
+    return this.#write("record a state change", () => this.#transition.immediate(input));
   }
 
   annotate(
@@ -116,7 +151,7 @@ export class SqliteDeploymentStore implements DeploymentStore {
     data?: Readonly<Record<string, unknown>>,
   ): Deployment {
     const event = { deployment_id: id, kind, detail, data: data === undefined ? null : JSON.stringify(data) };
-    return this.#annotate.immediate(id, event, patch);
+    return this.#write("record an event", () => this.#annotate.immediate(id, event, patch));
   }
 
   latestSucceeded(targetKey: string): Deployment | undefined {
@@ -142,17 +177,20 @@ export class SqliteDeploymentStore implements DeploymentStore {
   }
 
   claimTokenId(jti: string, expiresAt: string): boolean {
-    return this.#claimTokenId.immediate(jti, expiresAt);
+    return this.#write("record a token id", () => this.#claimTokenId.immediate(jti, expiresAt));
   }
 
   isHealthy(): boolean {
     if (!this.#db.open) return false;
+    if (this.#writeFailedAt !== undefined && this.#now() - this.#writeFailedAt < WRITE_FAILURE_WINDOW_MS)
+      return false;
     try {
       this.#sql.ping.get();
-      return true;
-    } catch {
-      return false;
+      this.#probe.immediate();
+    } catch (error) {
+      return error instanceof ProbeRollback;
     }
+    return true;
   }
 
   close(): void {
@@ -163,6 +201,29 @@ export class SqliteDeploymentStore implements DeploymentStore {
       // Best effort: refreshing planner statistics must never keep the database open.
     }
     this.#db.close();
+  }
+
+  /** Runs a write; "cannot write now" becomes a {@link StoreUnavailableError} and marks the store unhealthy. */
+  #write<T>(what: string, write: () => T): T {
+    try {
+      const result = write();
+      this.#writeFailedAt = undefined;
+      return result;
+    } catch (error) {
+      const unavailable = toStoreUnavailable(error, what);
+      if (unavailable === undefined) throw error;
+      this.#writeFailedAt = this.#now();
+      throw unavailable;
+    }
+  }
+
+  /** Runs a read; "cannot read now" (I/O error, lock, closed) becomes a {@link StoreUnavailableError}. */
+  #read<T>(what: string, read: () => T): T {
+    try {
+      return read();
+    } catch (error) {
+      throw toStoreUnavailable(error, what) ?? error;
+    }
   }
 
   #doRecordDelivery(key: DeliveryKey, inputs: readonly NewDeployment[]): RecordDeliveryResult {

@@ -45,3 +45,66 @@ export class InvalidCursorError extends AppError {
   readonly code = "ERR_STORE_CURSOR_INVALID";
   override readonly status = 400;
 }
+
+/**
+ * 503: the database cannot take this write (or read) right now — disk or `max_page_count` full
+ * (`SQLITE_FULL`), a read-only file (`SQLITE_READONLY*`), an I/O error (`SQLITE_IOERR*`), another
+ * connection holding the lock past the busy timeout (`SQLITE_BUSY*`, `SQLITE_LOCKED*`), a file
+ * that cannot be opened (`SQLITE_CANTOPEN*`), or a closed connection. Nothing was written; the
+ * caller may try again after `retryAfterSeconds` (HTTP answers carry it as `Retry-After`).
+ */
+export class StoreUnavailableError extends AppError {
+  readonly code = "ERR_STORE_UNAVAILABLE";
+  override readonly status = 503;
+  readonly retryAfterSeconds: number;
+  /** SQLite's extended result code (`SQLITE_FULL`, …), when SQLite gave one. */
+  readonly sqliteCode: string | undefined;
+  override readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, options: { retryAfterSeconds: number; sqliteCode?: string; cause?: unknown }) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.retryAfterSeconds = options.retryAfterSeconds;
+    this.sqliteCode = options.sqliteCode;
+    this.details = { retryAfterSeconds: options.retryAfterSeconds };
+  }
+}
+
+/** SQLite result codes (primary part) meaning "the database cannot be used right now", not "bad input". */
+const UNAVAILABLE_CODES = new Set([
+  "SQLITE_FULL",
+  "SQLITE_READONLY",
+  "SQLITE_IOERR",
+  "SQLITE_BUSY",
+  "SQLITE_LOCKED",
+  "SQLITE_CANTOPEN",
+  "SQLITE_PROTOCOL",
+  "SQLITE_NOMEM",
+]);
+
+/** Seconds a client should wait before retrying after a {@link StoreUnavailableError}. */
+export const STORE_RETRY_AFTER_SECONDS = { busy: 1, other: 10 } as const;
+
+/**
+ * Maps a better-sqlite3 error to a {@link StoreUnavailableError} when it means the database cannot
+ * be used right now; undefined for anything else (a constraint, a bug). The message names the
+ * SQLite code and says what failed, never a row's content.
+ */
+export function toStoreUnavailable(error: unknown, what: string): StoreUnavailableError | undefined {
+  if (error instanceof StoreUnavailableError) return error;
+  if (error instanceof TypeError && /database connection is not open/.test(error.message)) {
+    return new StoreUnavailableError(`cannot ${what}: the database is closed`, {
+      retryAfterSeconds: STORE_RETRY_AFTER_SECONDS.other,
+      cause: error,
+    });
+  }
+  if (!(error instanceof Error) || !("code" in error) || typeof error.code !== "string") return undefined;
+  const code = error.code;
+  const primary = /^SQLITE_[A-Z]+/.exec(code)?.[0] ?? code;
+  if (!UNAVAILABLE_CODES.has(primary)) return undefined;
+  const busy = primary === "SQLITE_BUSY" || primary === "SQLITE_LOCKED";
+  return new StoreUnavailableError(`cannot ${what} now (${code}): ${error.message}`, {
+    retryAfterSeconds: busy ? STORE_RETRY_AFTER_SECONDS.busy : STORE_RETRY_AFTER_SECONDS.other,
+    sqliteCode: code,
+    cause: error,
+  });
+}

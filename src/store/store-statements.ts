@@ -78,6 +78,13 @@ export function prepareStoreStatements(db: Database) {
        )
        SELECT k AS target_key FROM keys WHERE k IS NOT NULL`,
     ),
+    byUpgradeVersion: db.prepare<[string, string], DeploymentRow>(
+      `SELECT * FROM deployments WHERE target_key = ? AND upgrade_version = ? ORDER BY id DESC LIMIT 1`,
+    ),
+    // Rolled back by its caller: never stored, but it needs new pages like any real write.
+    probe: db.prepare<[number]>(
+      "INSERT INTO token_ids (jti, expires_at) VALUES ('~probe:' || hex(zeroblob(? / 2)), '')",
+    ),
     purgeTokens: db.prepare<[string]>("DELETE FROM token_ids WHERE expires_at <= ?"),
     insertToken: db.prepare<[string, string]>(
       "INSERT OR IGNORE INTO token_ids (jti, expires_at) VALUES (?, ?)",

@@ -89,7 +89,7 @@ describe("planRecovery", () => {
       {},
       service("active", P),
       undefined,
-      { kind: "finish", state: "rolled-back", errorCode: "ERR_CHANGED_OUTSIDE" },
+      { kind: "finish", state: "rolled-back", errorCode: "ERR_TARGET_CHANGED" },
     ],
     ["upgrading", {}, service("canceled-upgrade", N), undefined, { kind: "resume", startAt: "rollback" }],
     [
@@ -97,14 +97,14 @@ describe("planRecovery", () => {
       {},
       service("active", "other/image:9"),
       undefined,
-      { kind: "finish", state: "failed", errorCode: "ERR_CHANGED_OUTSIDE" },
+      { kind: "finish", state: "failed", errorCode: "ERR_TARGET_CHANGED" },
     ],
     [
       "upgrading",
       {},
       undefined,
       undefined,
-      { kind: "finish", state: "failed", errorCode: "ERR_CHANGED_OUTSIDE" },
+      { kind: "finish", state: "failed", errorCode: "ERR_TARGET_CHANGED" },
     ],
     // Same-image redeploy (P = N, re-pulled): "active on N" proves nothing before the upgrade was accepted.
     [

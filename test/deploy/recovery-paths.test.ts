@@ -151,7 +151,7 @@ describe("recovery after a restart (product spec §3.1)", () => {
     const [done] = await h.settle([d.id]);
 
     expect(done?.state).toBe("failed");
-    expect(done?.error?.code).toBe("ERR_CHANGED_OUTSIDE");
+    expect(done?.error?.code).toBe("ERR_TARGET_CHANGED");
     expect(done?.error?.message).toMatch(/target changed outside drover/);
     expect(posts(h)).toEqual([]);
     expect(image(h)).toEqual({ state: "active", imageUuid: `docker:${FRONTEND}:3.0.0` });
