@@ -146,7 +146,7 @@ const adminSchema = z.strictObject({
   readOpen: z.boolean().default(false),
 });
 
-/** The whole mapping file (product spec §2). Cross-field rules are in `crossCheckMapping`. */
+/** The whole mapping file (README "Mapping file"). Cross-field rules are in `crossCheckMapping`. */
 export const mappingSchema = z.strictObject({
   server: serverSchema.default(serverSchema.parse({})),
   storage: storageSchema.default(storageSchema.parse({})),

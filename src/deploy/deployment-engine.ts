@@ -189,7 +189,7 @@ export class DeploymentEngine {
   }
 
   /**
-   * Start-up recovery (product spec §3.1): every non-terminal deployment is checked against
+   * Start-up recovery (the crash-recovery table: docs/reliability.md and `planRecovery`): every non-terminal deployment is checked against
    * Rancher's actual state and queued, resumed at the right step, or finished. Each decision is
    * written to the deployment's event log.
    */

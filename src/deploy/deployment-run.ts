@@ -12,7 +12,7 @@ import { StoreConflictError, StoreUnavailableError, type DeploymentPatch } from 
 import type { DeployContext } from "./deploy-context.js";
 import { currentImage, deploymentImage } from "./service-inspection.js";
 
-/** Where a run starts: the beginning, or a later step when resuming after a restart (spec §3.1). */
+/** Where a run starts: the beginning, or a later step when resuming after a restart (see `planRecovery`). */
 export type StartStep =
   "prepare" | "await-upgraded" | "verify" | "finish" | "await-finished" | "rollback" | "await-rolled-back";
 

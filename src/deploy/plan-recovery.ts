@@ -10,7 +10,7 @@ import {
   type HealthReport,
 } from "./service-inspection.js";
 
-/** What to do with a non-terminal deployment found at start-up (product spec §3.1). */
+/** What to do with a non-terminal deployment found at start-up (the crash-recovery table: docs/reliability.md and `planRecovery`). */
 export type RecoveryPlan =
   | { readonly kind: "enqueue" }
   | { readonly kind: "resume"; readonly startAt: StartStep; readonly detail: string }
@@ -24,11 +24,11 @@ export type RecoveryPlan =
   | { readonly kind: "rollback-deployment"; readonly detail: string };
 
 /**
- * The decision table of product spec §3.1, as a pure function of the recorded deployment and
+ * The crash-recovery decision table (docs/reliability.md), as a pure function of the recorded deployment and
  * Rancher's actual state. `service` is undefined when the service no longer exists; `health`
  * is the new containers' report when the service is `active` on the new image. For a same-image
  * redeploy (previous image = new image) still `preparing`, a service `active` on that image is no
- * proof the upgrade was posted, so it is prepared again (spec §3.1: "S runs P, stable").
+ * proof the upgrade was posted, so it is prepared again (the recovery table: "S runs P, stable").
  * Once the upgrade intent is recorded, {@link judgeTarget} decides first, as in a live run: an
  * image or launch config version drover did not create is "changed outside drover", never touched.
  */

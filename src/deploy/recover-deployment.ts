@@ -30,7 +30,7 @@ export interface RecoveryActions {
 }
 
 /**
- * Start-up recovery of one non-terminal deployment (product spec §3.1): reads the service as
+ * Start-up recovery of one non-terminal deployment (the crash-recovery table: docs/reliability.md and `planRecovery`): reads the service as
  * Rancher has it now (and its new containers' health when it is `active`), plans with
  * {@link planRecovery}, and acts — queue, resume at a step, record a terminal state, or record
  * `failed` and deploy the previous image as a new rollback deployment.

@@ -16,10 +16,10 @@ import { verifyUpgrade } from "./verify-phase.js";
 export type { RunOptions, StartStep } from "./deployment-run.js";
 
 /**
- * Runs one deployment to a terminal state (product spec §3): preparing → upgrading → verifying →
+ * Runs one deployment to a terminal state (README "Deployments"): preparing → upgrading → verifying →
  * finishing → succeeded, or rolling-back → rolled-back, or failed/canceled. Every step is persisted
  * before the Rancher action it describes; decisions are taken from Rancher's state, never memory.
- * `options.startAt` resumes at a later step after a restart (spec §3.1).
+ * `options.startAt` resumes at a later step after a restart (see `planRecovery`).
  */
 export async function runDeployment(
   ctx: DeployContext,

@@ -74,7 +74,7 @@ export interface UpgradeBodyInput {
 }
 
 /**
- * The `upgrade` action body (rancher-api.md §4.4): the **whole** current launch config of the
+ * The `upgrade` action body (docs/rancher-api.md §4.4): the **whole** current launch config of the
  * target (Rancher replaces, never merges) with only `imageUuid` changed (and the pull label when
  * asked). A sidekick target sends only that sidekick, so the primary containers are left alone;
  * a primary target sends `secondaryLaunchConfigs: []`, which leaves the sidekicks alone.
@@ -130,7 +130,7 @@ const describeInstance = (instance: Container): string => {
 };
 
 /**
- * Judges the new-version containers of the target (rancher-api.md §5.1): those whose launch
+ * Judges the new-version containers of the target (docs/rancher-api.md §5.1): those whose launch
  * config label names the target and whose `version` is the launch config's current version.
  * Old containers kept stopped for rollback never count, whatever their last health state.
  */

@@ -8,7 +8,7 @@ import { inspectNewContainers, targetLaunchConfig, TRANSITIONING_STATES } from "
 const MAX_SETTLE_ROUNDS = 4;
 
 /**
- * Preparing (product spec §3): waits out transitions and deals with leftovers of earlier
+ * Preparing (README "Deployments"): waits out transitions and deals with leftovers of earlier
  * upgrades — `upgraded` is finished when its new containers are healthy (and
  * `onUpgradedLeftover: finish`), else rolled back; `canceled-upgrade` is rolled back. Only a
  * leftover of drover's own upgrade is touched — its launch config version is one a deployment of

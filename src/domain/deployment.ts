@@ -1,4 +1,4 @@
-/** Every state of a deployment (product spec §3). */
+/** Every state of a deployment (README "Deployments"). */
 export const DEPLOYMENT_STATES = [
   "queued",
   "superseded",
@@ -106,7 +106,7 @@ export interface Deployment {
   /** Rancher ids resolved at `preparing`. */
   readonly projectId?: string;
   readonly serviceId?: string;
-  /** The Rancher action about to be POSTed, written before the POST (crash safety, spec §3.1). */
+  /** The Rancher action about to be POSTed, written before the POST (crash safety: recovery reads it). */
   readonly pendingAction?: string;
   readonly error?: DeploymentError;
   /** Id of the deployment that replaced this queued one. */

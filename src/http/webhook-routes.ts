@@ -25,7 +25,6 @@ export interface WebhookRoutesDeps {
   readonly wait?: Operations["wait"];
 }
 
-
 /**
  * `POST /hooks/:source[/:token]`. Checks in order: known source (404) and content type (415)
  * before the body is read, size (413), credentials on the raw body (401; 400 for missing

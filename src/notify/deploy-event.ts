@@ -4,7 +4,7 @@ import { targetName, type Deployment, type DeploymentState, type DeployTarget } 
 export type DeployEventKind = "started" | "finished";
 
 /**
- * A deployment state change handed to notifiers (house style §2.4). Built from the persisted
+ * A deployment state change handed to notifiers. Built from the persisted
  * deployment, so it says only what the store says (no premature success).
  */
 export interface DeployEvent {

@@ -242,7 +242,7 @@ export class RancherClient {
     const byFilter = await this.#list<RancherResource>(`${collectionUrl}?${query.toString()}`, "resolve");
     const found = byFilter.find(matches);
     if (found !== undefined) return found;
-    // Case-sensitive databases: the name filter misses other cases, so list everything (rancher-api.md §1.6).
+    // Case-sensitive databases: the name filter misses other cases, so list everything (docs/rancher-api.md §1.6).
     const all = await this.#list<RancherResource>(
       `${collectionUrl}?${new URLSearchParams({ ...filters, removed_null: "1" }).toString()}`,
       "resolve",

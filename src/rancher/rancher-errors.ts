@@ -1,6 +1,6 @@
 import { AppError } from "../errors/index.js";
 
-/** An HTTP error answered by Rancher, parsed from either error shape (rancher-api.md §1.9). */
+/** An HTTP error answered by Rancher, parsed from either error shape (docs/rancher-api.md §1.9). */
 export class RancherApiError extends AppError {
   readonly code = "ERR_RANCHER_HTTP";
   override readonly status = 502;

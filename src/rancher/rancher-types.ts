@@ -21,7 +21,7 @@ export const SERVICE_STATES = [
 
 export type ServiceState = (typeof SERVICE_STATES)[number] | "unknown";
 
-/** States from which `upgrade` is offered (rancher-api.md §3.1). */
+/** States from which `upgrade` is offered (docs/rancher-api.md §3.1). */
 export const UPGRADEABLE_STATES: ReadonlySet<string> = new Set([
   "active",
   "inactive",

@@ -21,7 +21,7 @@ type Json = Record<string, unknown>;
 
 const IGNORED_QUERY = new Set(["action", "_method", "_format", "projectId"]);
 
-/** The JSON body (any Content-Type), with query parameters merged in (§1.7). */
+/** The JSON body (any Content-Type), with query parameters merged in (docs/rancher-api.md §1.7). */
 function parseBody(request: ApiRequest): InputMap {
   let body: InputMap = {};
   if (request.rawBody.trim() !== "") {
@@ -51,7 +51,7 @@ function accountHeaders(deps: ApiDeps, projectId: number | undefined): Record<st
 
 /**
  * Answers one authenticated API call: `/{version}[/projects/{id}]/{type}[/{id}[/{link}]]`,
- * GET/POST/PUT/DELETE, `?action=` on POST (rancher-api.md §1).
+ * GET/POST/PUT/DELETE, `?action=` on POST (docs/rancher-api.md §1).
  * @throws {SimApiError} for every error answer.
  */
 export function handleApi(deps: ApiDeps, request: ApiRequest): ApiResponse {
@@ -83,7 +83,7 @@ export function handleApi(deps: ApiDeps, request: ApiRequest): ApiResponse {
     headers: accountHeaders(deps, projectId),
   });
 
-  // Type names are singular or plural (§1.2): `/v1/project?name=…`, `/v2-beta/schema/service`.
+  // Type names are singular or plural (docs/rancher-api.md §1.2): `/v1/project?name=…`, `/v2-beta/schema/service`.
   const rootType = segments[0]?.toLowerCase();
   if (pathProject === undefined && (rootType === "projects" || rootType === "project"))
     return reply(200, projects(call, key, segments));

@@ -63,7 +63,7 @@ const INSTANCE_HEALTH = [
 ] as const;
 const SERVICE_HEALTH = ["healthy", "unhealthy", "degraded", "initializing", "started-once"] as const;
 
-/** The fields every resource type has (§2.1). */
+/** The fields every resource type has (docs/rancher-api.md §2.1). */
 function commonFields(): Record<string, Field> {
   return {
     id: ro("string", { nullable: false }),

@@ -53,7 +53,7 @@ export const DECLARED_ACTIONS: Readonly<Record<TypeInfo["resource"], ReadonlySet
   host: HOST_RESOURCE_ACTIONS,
 };
 
-/** Resolves a URL type segment, singular or plural, case-insensitively (§1.2). */
+/** Resolves a URL type segment, singular or plural, case-insensitively (docs/rancher-api.md §1.2). */
 export function resolveType(segment: string, version: ApiVersion): TypeInfo | undefined {
   const name = segment.toLowerCase().replace(/s$/, "");
   switch (name) {

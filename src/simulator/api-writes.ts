@@ -24,7 +24,7 @@ import { SimApiError, validationError } from "./sim-errors.js";
 type Json = Record<string, unknown>;
 
 /**
- * `POST …/{id}/?action=X` in Cattle's validation order (rancher-api.md §3.5): id parses (404),
+ * `POST …/{id}/?action=X` in Cattle's validation order (docs/rancher-api.md §3.5): id parses (404),
  * action declared (422 InvalidAction), resource exists (404), action offered now (422
  * ActionNotAvailable), body (422 field codes), filters (422), then scheduling (409 under fault
  * injection). Answers 202 with the resource already in its transitioning state.

@@ -6,7 +6,7 @@ import type { SimEngine } from "./sim-engine.js";
 import { parseId } from "./sim-ids.js";
 import type { LaunchConfigMap, SimApiKey, SimProject } from "./sim-model.js";
 
-/** Rancher's health check defaults (rancher-api.md §5.4). */
+/** Rancher's health check defaults (docs/rancher-api.md §5.4). */
 function fullHealthCheck(check: SeedHealthCheck): Record<string, unknown> {
   return {
     port: check.port,

@@ -10,7 +10,7 @@ const digest = (value: string): Buffer => createHash("sha256").update(value).dig
 export const BASIC_CHALLENGE = 'Basic realm="Enter API access key and secret key as username and password"';
 
 /**
- * HTTP Basic auth with an API key (rancher-api.md §1.5): username = access key, password =
+ * HTTP Basic auth with an API key (docs/rancher-api.md §1.5): username = access key, password =
  * secret key. Missing or wrong credentials → 401 `Unauthorized`.
  */
 export function authenticate(state: SimState, authorization: string | undefined): SimApiKey {
@@ -33,7 +33,7 @@ export function canReach(key: SimApiKey, projectId: number): boolean {
 }
 
 /**
- * The project a request works in (§1.3): from `/projects/{id}` in the path, else the
+ * The project a request works in (docs/rancher-api.md §1.3): from `/projects/{id}` in the path, else the
  * `X-API-Project-Id` header or `projectId` query parameter, else an environment key's own
  * project. An unknown, unparseable or unreachable project → 403 `Forbidden`. Account keys that
  * name no project work in their own (empty) account: undefined.

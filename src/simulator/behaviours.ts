@@ -72,7 +72,7 @@ export interface BehaviourRule extends ContainerBehaviour {
   readonly service?: string | undefined;
 }
 
-/** The scripted tags every simulator knows (product spec §6, issue #3). */
+/** The scripted tags every simulator knows (docs/simulator.md "Scripted behaviours"). */
 export const BUILTIN_BEHAVIOURS: readonly BehaviourRule[] = [
   { tagPrefix: "bad-", neverHealthy: true },
   { tagPrefix: "nopull-", pullFails: true },

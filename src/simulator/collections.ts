@@ -18,7 +18,7 @@ export const MAX_LIMIT = 3000;
 
 const COMMON = ["id", "name", "state", "kind", "removed", "uuid", "accountId", "description"];
 
-/** `collectionFilters` per resource type; other query parameters are ignored (§1.6). */
+/** `collectionFilters` per resource type; other query parameters are ignored (docs/rancher-api.md §1.6). */
 export function filterFieldsFor(resourceType: string): string[] {
   switch (resourceType) {
     case "service":
@@ -128,7 +128,7 @@ const withParam = (url: URL, name: string, value: string): string => {
 };
 
 /**
- * Filters, sorts and pages rendered rows into Cattle's collection envelope (§1.6): default
+ * Filters, sorts and pages rendered rows into Cattle's collection envelope (docs/rancher-api.md §1.6): default
  * `limit` 100 (max 3000), `pagination.next` = the same URL with `marker=m<offset>` when
  * `partial`, `total` always null, `filters` echoing every filterable field.
  */

@@ -24,7 +24,7 @@ export interface ContainerLifecycleDeps {
 }
 
 /**
- * Walks containers through Cattle's instance states (rancher-api.md §3.7):
+ * Walks containers through Cattle's instance states (docs/rancher-api.md §3.7):
  * requested → creating (image pull) → stopped → starting → running; stopping → stopped;
  * removing → removed; error on a failed pull or allocation. Health checks are delegated to
  * {@link HealthChecker}. Every change is published and reported to reconcile and the roll-up.

@@ -13,7 +13,7 @@ const numberOr = (value: unknown, fallback: number): number =>
   typeof value === "number" && Number.isFinite(value) && value > 0 ? value : fallback;
 
 /**
- * The container health walk of rancher-api.md §3.7: a container with a health check starts
+ * The container health walk of docs/rancher-api.md §3.7: a container with a health check starts
  * `initializing` (or `reinitializing` if it had been checked before), turns `healthy` after
  * `healthyThreshold` passing checks `interval` ms apart, and is removed (strategy ≠ `none`)
  * if still not healthy after `initializingTimeout`. Scripted behaviours make it never pass or

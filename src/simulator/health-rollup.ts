@@ -11,7 +11,7 @@ const NOT_HEALTHY_STATES: ReadonlySet<ServiceState> = new Set<ServiceState>([
   "registering",
 ]);
 
-/** Cattle's rule (§5.3) from counts: healthy ≥ expected → healthy, else initializing/degraded/unhealthy. */
+/** Cattle's rule (docs/rancher-api.md §5.3) from counts: healthy ≥ expected → healthy, else initializing/degraded/unhealthy. */
 export function rollUp(expected: number, healthy: number, initializing: number): string {
   if (healthy >= expected) return "healthy";
   if (initializing > 0) return "initializing";
@@ -26,7 +26,7 @@ export interface HealthRollupDeps {
 
 /**
  * Keeps `healthState` of services, stacks and projects and `currentScale` of services up to date
- * (rancher-api.md §5.3), publishing a change whenever a value moves.
+ * (docs/rancher-api.md §5.3), publishing a change whenever a value moves.
  */
 export class HealthRollup {
   readonly #engine: HealthRollupDeps;

@@ -32,7 +32,7 @@ export function publicPorts(ports: unknown): string[] {
 /**
  * Checks whether `container` can be placed on its unit's host: another container there that
  * holds one of its public ports makes scheduling fail (the startFirst + fixed port case of
- * rancher-api.md §4.3). Returns Cattle's reason, or undefined when the ports are free.
+ * docs/rancher-api.md §4.3). Returns Cattle's reason, or undefined when the ports are free.
  */
 export function checkPorts(state: SimState, container: SimContainer): string | undefined {
   const wanted = publicPorts(container.launchConfig["ports"]);

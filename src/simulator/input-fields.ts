@@ -18,7 +18,7 @@ export const isInputMap = (value: unknown): value is InputMap =>
 /**
  * Cattle's input conversion for an integer field: numbers and numeric strings are accepted
  * (`"2"` → 2), null/absent take the default, anything else is `InvalidFormat`; below `min` is
- * `MinLimitExceeded` (rancher-api.md §1.7).
+ * `MinLimitExceeded` (docs/rancher-api.md §1.7).
  */
 export function readInt(input: InputMap, field: string, fallback: number, min?: number): number {
   const raw = input[field];

@@ -40,7 +40,7 @@ interface Token {
  * Runs at most one Cattle process per service. A new process aborts the running one (the way a
  * `rollback` stops an upgrade loop). A step that throws {@link StepFailedError} puts the service in
  * `transitioning: "error"` with the message; the process is replayed after `processRetryMs`,
- * setting `transitioning` back to `"yes"` (rancher-api.md §3.4).
+ * setting `transitioning` back to `"yes"` (docs/rancher-api.md §3.4).
  */
 export class ProcessRunner {
   readonly #engine: ProcessRunnerDeps;

@@ -5,7 +5,7 @@ import { formatId } from "./sim-ids.js";
 import type { SimContainer, SimService, SimUnit } from "./sim-model.js";
 import { isLiveInstance } from "./sim-model.js";
 
-/** Cattle's text for a container that went to `error` (rancher-api.md §3.4). */
+/** Cattle's text for a container that went to `error` (docs/rancher-api.md §3.4). */
 export function failureMessage(container: SimContainer): string {
   const id = `[container:${formatId("container", container.id)}]`;
   const verb = container.failure?.kind === "allocate" ? "allocate" : "start";

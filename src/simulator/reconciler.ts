@@ -28,7 +28,7 @@ export interface ReconcilerDeps {
  * container per launch config (created from the current config), restart managed containers
  * that stopped, and clear out errored ones. Unmanaged containers (old ones parked by an
  * upgrade) are never touched. Runs when a process asks, and on its own when a managed
- * container of a service in an active state dies (rancher-api.md §3.3, §8 item 19). Containers of a
+ * container of a service in an active state dies (docs/rancher-api.md §3.3). Containers of a
  * sidekick removed by an upgrade are left to the upgrade (parked, then removed by finish).
  */
 export class Reconciler {

@@ -41,9 +41,9 @@ function start(engine: SimEngine, service: SimService, action: ProcessAction, bo
 }
 
 /**
- * Steps 5–6 of rancher-api.md §3.5 for an action already known to be offered: validates the
+ * Steps 5–6 of docs/rancher-api.md §3.5 for an action already known to be offered: validates the
  * input (throwing the 422 the server would send) and returns the function that performs the
- * action — flip to the transitioning state now, run the process asynchronously (§3.3).
+ * action — flip to the transitioning state now, run the process asynchronously (docs/rancher-api.md §3.3).
  */
 export function prepareServiceAction(
   engine: SimEngine,

@@ -1,6 +1,6 @@
 import type { ServiceState } from "./sim-model.js";
 
-/** Service actions backed by a Cattle process (rancher-api.md §3.1). */
+/** Service actions backed by a Cattle process (docs/rancher-api.md §3.1). */
 export const PROCESS_ACTIONS = [
   "create",
   "activate",
@@ -16,7 +16,7 @@ export const PROCESS_ACTIONS = [
 ] as const;
 export type ProcessAction = (typeof PROCESS_ACTIONS)[number];
 
-/** Actions without a process: offered in every non-removed state (§3.1). */
+/** Actions without a process: offered in every non-removed state (docs/rancher-api.md §3.1). */
 export const LINK_ACTIONS = ["addservicelink", "removeservicelink", "setservicelinks"] as const;
 
 /** Declared on the service type but never offered (`restore`, `certificate`): 422 ActionNotAvailable. */
@@ -91,7 +91,7 @@ export const isTransitioningState = (state: ServiceState): boolean => TRANSITION
 export const isProcessAction = (action: string): action is ProcessAction =>
   (PROCESS_ACTIONS as readonly string[]).includes(action);
 
-/** The actions the `actions` map shows in `state`, in Cattle's order (§3.2). */
+/** The actions the `actions` map shows in `state`, in Cattle's order (docs/rancher-api.md §3.2). */
 export function serviceActionsFor(state: ServiceState): string[] {
   const offered = PROCESS_ACTIONS.filter((action) => START_STATES[action].includes(state));
   const links = state === "removed" || state === "removing" ? [] : LINK_ACTIONS;

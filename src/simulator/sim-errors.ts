@@ -33,7 +33,7 @@ const STATUS_CODES: Readonly<Record<number, string>> = {
 /**
  * An error the simulated API answers with. `validation` errors render with `fieldName` and a
  * null `message` (Cattle's ValidationErrorImpl); the others without `fieldName` and with
- * `message` defaulting to the code (ErrorImpl), rancher-api.md §1.9.
+ * `message` defaulting to the code (ErrorImpl), docs/rancher-api.md §1.9.
  */
 export class SimApiError extends AppError {
   readonly code = "ERR_SIMULATOR_API";

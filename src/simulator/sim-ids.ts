@@ -11,7 +11,7 @@ const PREFIX: Readonly<Record<IdKind, string>> = {
   container: "1i",
 };
 
-/** `1` + short type + number; v1 shows stacks as `1e<n>` (rancher-api.md §1.4). */
+/** `1` + short type + number; v1 shows stacks as `1e<n>` (docs/rancher-api.md §1.4). */
 export function formatId(kind: IdKind, id: number, version: ApiVersion = "v2-beta"): string {
   if (kind === "stack" && version === "v1") return `1e${String(id)}`;
   return `${PREFIX[kind]}${String(id)}`;

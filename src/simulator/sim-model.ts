@@ -1,4 +1,4 @@
-/** Service states of Rancher 1.6 (Cattle v0.176+), rancher-api.md §3.1–3.2. */
+/** Service states of Rancher 1.6 (Cattle v0.176+), docs/rancher-api.md §3.1–3.2. */
 export const SERVICE_STATES = [
   "requested",
   "registering",
@@ -21,7 +21,7 @@ export const SERVICE_STATES = [
 
 export type ServiceState = (typeof SERVICE_STATES)[number];
 
-/** Instance states the simulator walks through (rancher-api.md §3.7). */
+/** Instance states the simulator walks through (docs/rancher-api.md §3.7). */
 export type InstanceState =
   | "requested"
   | "creating"

@@ -24,7 +24,7 @@ interface Subscriber {
   timer: SimTimer | undefined;
 }
 
-/** Serialized EventVO: every field present, nulls included (rancher-api.md §6). */
+/** Serialized EventVO: every field present, nulls included (docs/rancher-api.md §6). */
 function frame(name: string, time: number, extra: Record<string, unknown>): string {
   return JSON.stringify({
     id: randomUUID(),
@@ -49,7 +49,7 @@ function frame(name: string, time: number, extra: Record<string, unknown>): stri
 }
 
 /**
- * The `subscribe` websocket (rancher-api.md §6): Basic auth on the upgrade request, a `ping`
+ * The `subscribe` websocket (docs/rancher-api.md §6): Basic auth on the upgrade request, a `ping`
  * frame at once and every `pingIntervalMs` (simulated), closing after `maxPings`; a
  * `resource.change` frame with the full API object (current `actions` included) for every change
  * of a service, container, stack or project in the subscriber's project.

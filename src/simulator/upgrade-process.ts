@@ -32,7 +32,7 @@ const parked = (engine: SimEngine, service: SimService): SimContainer[] =>
   engine.state.containersOf(service.id).filter((c) => c.upgradeMarked && isLiveInstance(c));
 
 /**
- * The in-service upgrade loop of rancher-api.md §4.3 (`upgrade` and `continueupgrade`): per batch
+ * The in-service upgrade loop of docs/rancher-api.md §4.3 (`upgrade` and `continueupgrade`): per batch
  * of `batchSize` deployment units, park the old containers (unmanaged, `upgrade` flag), start the
  * replacements before (`startFirst`) or after stopping the old ones, wait for health, sleep
  * `intervalMillis` between batches; old containers end `stopped`, not removed. Ends `upgraded`.

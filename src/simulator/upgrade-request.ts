@@ -14,7 +14,7 @@ import type { LaunchConfigMap, SimService, UpgradePlan } from "./sim-model.js";
 import { PRIMARY_LAUNCH_CONFIG } from "./sim-model.js";
 import { validationError } from "./sim-errors.js";
 
-/** A `serviceUpgrade` body after input conversion (§4.1), before the upgrade filters. */
+/** A `serviceUpgrade` body after input conversion (docs/rancher-api.md §4.1), before the upgrade filters. */
 export interface UpgradeRequest {
   readonly inService: {
     readonly batchSize: number;
@@ -127,7 +127,7 @@ function linkedNames(service: SimService, upgraded: ReadonlySet<string>): string
 }
 
 /**
- * What the server does inside the POST (§4.2): replace (never merge) each launch config sent,
+ * What the server does inside the POST (docs/rancher-api.md §4.2): replace (never merge) each launch config sent,
  * stamp one new `version` on every config upgraded, drop `rancher/none` sidekicks, keep the
  * others, and remember the previous configs for rollback.
  */

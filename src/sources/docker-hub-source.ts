@@ -13,8 +13,8 @@ export interface DockerHubSourceOptions {
 }
 
 /**
- * Content types accepted from Docker Hub. Docker does not document the header (webhooks.md §1, §11
- * "could not confirm"), so besides `application/json` this accepts what a plain HTTP client sends
+ * Content types accepted from Docker Hub. Docker does not document the header (docs/webhooks.md "Docker Hub":
+ * Docker does not say), so besides `application/json` this accepts what a plain HTTP client sends
  * by default (`text/plain`, `application/octet-stream`) and a request with no Content-Type at all
  * (the empty string: the ingest route maps a missing header to `""`). The body is parsed as JSON
  * whatever the header says; the URL token is what authenticates the request.
@@ -47,7 +47,7 @@ export const dockerHubSource: SourceDescriptor<"dockerhub"> = {
 };
 
 /**
- * Docker Hub repository webhooks (webhooks.md §1): `POST /hooks/dockerhub/:token`.
+ * Docker Hub repository webhooks (docs/webhooks.md "Docker Hub"): `POST /hooks/dockerhub/:token`.
  *
  * - Auth: Docker Hub cannot sign or add headers, so the secret is the `:token` path segment,
  *   compared in constant time with `sources.dockerhub.token`.

@@ -55,7 +55,7 @@ export const ghcrSource: SourceDescriptor<"ghcr"> = {
 };
 
 /**
- * GitHub Container Registry via GitHub `package` / `registry_package` webhooks (webhooks.md §5):
+ * GitHub Container Registry via GitHub `package` / `registry_package` webhooks (docs/webhooks.md "GHCR"):
  * `POST /hooks/ghcr`.
  *
  * - Auth: `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(sources.ghcr.webhookSecret, raw body)>`,

@@ -46,7 +46,7 @@ export const harborSource: SourceDescriptor<"harbor"> = {
 };
 
 /**
- * Harbor webhooks, HTTP notify type (webhooks.md §3): `POST /hooks/harbor`.
+ * Harbor webhooks, HTTP notify type (docs/webhooks.md "Harbor"): `POST /hooks/harbor`.
  *
  * - Auth: Harbor sends the policy's *Auth Header* verbatim as `Authorization`. drover accepts it
  *   when it equals `sources.harbor.token` or `Bearer <token>` (constant time); no header → 401.

@@ -15,14 +15,14 @@ export type {
 export { SOURCES, sourceDescriptor } from "./registry.js";
 /** The configured sources by route name; see the function's TSDoc. */
 export { createSources, type CreateSourcesOptions } from "./create-sources.js";
-/** Docker Hub (webhooks.md §1), `POST /hooks/dockerhub/:token`; fixture `test/fixtures/payloads/dockerhub/`. */
+/** Docker Hub (docs/webhooks.md "Docker Hub"), `POST /hooks/dockerhub/:token`; fixture `test/fixtures/payloads/dockerhub/`. */
 export {
   createDockerHubSource,
   dockerHubSource,
   DOCKER_HUB_CONTENT_TYPES,
   type DockerHubSourceOptions,
 } from "./docker-hub-source.js";
-/** Distribution notifications (webhooks.md §2), `POST /hooks/registry`; fixtures `test/fixtures/payloads/registry/`. */
+/** Distribution notifications (docs/webhooks.md "Distribution registry"), `POST /hooks/registry`; fixtures `test/fixtures/payloads/registry/`. */
 export {
   createRegistrySource,
   registrySource,
@@ -31,7 +31,7 @@ export {
   REGISTRY_CONTENT_TYPES,
   type RegistrySourceOptions,
 } from "./registry-source.js";
-/** CI callers with a JWT (product spec §1), `POST /hooks/ci`; fixture `test/fixtures/payloads/ci/`. */
+/** CI callers with a JWT (docs/webhooks.md "CI jobs"), `POST /hooks/ci`; fixture `test/fixtures/payloads/ci/`. */
 export { ciSource, ciSourceOptions, createCiSource, type CiSourceOptions } from "./ci-source.js";
 /** CI JWT verification (algorithm pinned by key, exp/jti required, scope claim). */
 export {
@@ -42,16 +42,16 @@ export {
   type CiTokenKey,
   type CiTokenOptions,
 } from "./verify-ci-token.js";
-/** Harbor (webhooks.md §3), `POST /hooks/harbor`; fixtures `test/fixtures/payloads/harbor/`. */
+/** Harbor (docs/webhooks.md "Harbor"), `POST /hooks/harbor`; fixtures `test/fixtures/payloads/harbor/`. */
 export {
   createHarborSource,
   harborSource,
   MAX_HARBOR_RESOURCES,
   type HarborSourceOptions,
 } from "./harbor-source.js";
-/** Quay (webhooks.md §4), `POST /hooks/quay/:token`; fixtures `test/fixtures/payloads/quay/`. */
+/** Quay (docs/webhooks.md "Quay"), `POST /hooks/quay/:token`; fixtures `test/fixtures/payloads/quay/`. */
 export { createQuaySource, quaySource, MAX_QUAY_TAGS, type QuaySourceOptions } from "./quay-source.js";
-/** GHCR via GitHub package webhooks (webhooks.md §5), `POST /hooks/ghcr`; fixtures `test/fixtures/payloads/ghcr/`. */
+/** GHCR via GitHub package webhooks (docs/webhooks.md "GHCR"), `POST /hooks/ghcr`; fixtures `test/fixtures/payloads/ghcr/`. */
 export { createGhcrSource, ghcrSource, GHCR_HOST, type GhcrSourceOptions } from "./ghcr-source.js";
 /** Errors thrown by `verify`: 401 with a machine-readable reason, 400 for a missing header. */
 export { MissingHeaderError, WebhookAuthError, type WebhookAuthReason } from "./source-errors.js";

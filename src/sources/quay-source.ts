@@ -30,7 +30,7 @@ export const quaySource: SourceDescriptor<"quay"> = {
 };
 
 /**
- * Quay (quay.io, Red Hat Quay) "Repository Push" notifications, webhook method (webhooks.md §4):
+ * Quay (quay.io, Red Hat Quay) "Repository Push" notifications, webhook method (docs/webhooks.md "Quay"):
  * `POST /hooks/quay/:token`.
  *
  * - Auth: Quay sends no credentials (only an optional client certificate), so, as for Docker Hub,

@@ -18,7 +18,7 @@ export interface RegistrySourceOptions {
   readonly bearer: string;
 }
 
-/** Envelope media types: v2.x sends `events.v1+json`, v3 `events.v2+json` (webhooks.md §2). */
+/** Envelope media types: v2.x sends `events.v1+json`, v3 `events.v2+json` (docs/webhooks.md "Distribution registry"). */
 export const REGISTRY_CONTENT_TYPES: readonly string[] = [
   "application/vnd.docker.distribution.events.v1+json",
   "application/vnd.docker.distribution.events.v2+json",
@@ -70,7 +70,7 @@ export const registrySource: SourceDescriptor<"registry"> = {
 
 /**
  * Distribution (`registry:2`/`registry:3`, Debian `docker-registry`, GitLab's registry)
- * notifications (webhooks.md §2): `POST /hooks/registry`.
+ * notifications (docs/webhooks.md "Distribution registry"): `POST /hooks/registry`.
  *
  * - Auth: `Authorization: Bearer <sources.registry.bearer>`, a static header set in the registry's
  *   endpoint config; compared in constant time.

@@ -91,7 +91,7 @@ function image(h: ManualHarness): { state: unknown; imageUuid: unknown } {
 
 const details = (h: ManualHarness, d: Deployment): string[] => h.store.events(d.id).map((e) => e.detail);
 
-describe("recovery after a restart (product spec §3.1)", () => {
+describe("recovery after a restart (the crash-recovery table: docs/reliability.md and `planRecovery`)", () => {
   it("finishing while Rancher is finishing-upgrade: waits for active, no new POST", async () => {
     harness = await createManualHarness();
     const h = harness;

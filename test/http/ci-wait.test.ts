@@ -1,5 +1,5 @@
 /**
- * `POST /hooks/ci?wait=SECONDS` (product spec §5) and reusable CI tokens (ADR 0004), through the
+ * `POST /hooks/ci?wait=SECONDS` and reusable CI tokens (ADR 0004), through the
  * real app (`createApp` + the in-process simulator at timeScale 0.02) over HTTP.
  */
 import { randomUUID } from "node:crypto";

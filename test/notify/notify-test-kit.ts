@@ -24,7 +24,7 @@ export interface Receiver {
   close(): Promise<void>;
 }
 
-/** A real HTTP server on 127.0.0.1:0 that records requests (house style §2.13: fakes over mocks). */
+/** A real HTTP server on 127.0.0.1:0 that records requests (fakes over mocks). */
 export async function startReceiver(mode: Receiver["mode"] = "ok"): Promise<Receiver> {
   const requests: ReceivedRequest[] = [];
   const waiters: { count: number; resolve: () => void }[] = [];

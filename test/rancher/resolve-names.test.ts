@@ -106,7 +106,7 @@ describe("RancherClient: resolving names to ids", () => {
     await kit.sim.control.clock.advanceUntil(
       () => kit.sim.control.service(first.serviceId)["state"] === "removed",
     );
-    // Rancher 1.6 still answers a removed service by id (rancher-api.md §1.6).
+    // Rancher 1.6 still answers a removed service by id (docs/rancher-api.md §1.6).
     expect((await kit.client.getService(first)).state).toBe("removed");
     await expect(kit.client.resolveService("shop", "web", true)).rejects.toBeInstanceOf(RancherNotFoundError);
 

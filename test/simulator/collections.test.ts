@@ -35,7 +35,7 @@ const seed: SeedInput = {
 
 const names = (reply: { body: Json }): string[] => reply.body.data.map((row: Json) => String(row.name));
 
-describe("collections (rancher-api.md §1.6, §8 item 5)", () => {
+describe("collections (docs/rancher-api.md §1.6)", () => {
   it("wraps rows in Cattle's envelope with a default limit of 100 and marker pagination", async () => {
     const kit = await startSim({ seed });
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createRancherSimulator, SimulatorError } from "../../src/simulator/index.js";
 import { startSim } from "./sim-test-kit.js";
 
-describe("fault injection (product spec §6)", () => {
+describe("fault injection", () => {
   it("answers 500/503 at the configured rate, with Cattle's plain error body and no effect", async () => {
     const kit = await startSim({ faults: { errorRate: 1 } });
 

@@ -314,7 +314,7 @@ describe("a schema-driven generic client", () => {
   });
 });
 
-describe("singular type names at the API root (§1.2)", () => {
+describe("singular type names at the API root (docs/rancher-api.md §1.2)", () => {
   it("GET /v1/project?name=Default finds the project, as gaucho's id_of_env does", async () => {
     const kit = await startSim();
 

@@ -26,7 +26,7 @@ async function rollBackToHealthy(kit: SimKit): Promise<void> {
   ]);
 }
 
-describe("scripted image tags (product spec §6, rancher-api.md §8 item 18)", () => {
+describe("scripted image tags (rancher-api.md)", () => {
   it("bad-: the health wait times out (transitioning error), retries, and the container is replaced after initializingTimeout", async () => {
     const kit = await startSim();
     await upgradeTo(kit, "bad-1");

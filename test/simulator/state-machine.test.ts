@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { SeedInput, ServiceState } from "../../src/simulator/index.js";
 import { startSim, upgradeBody, type Json, type SimKit } from "./sim-test-kit.js";
 
-/** rancher-api.md §3.2, copied by hand: the process actions offered per state (link actions aside). */
+/** docs/rancher-api.md §3.2, copied by hand: the process actions offered per state (link actions aside). */
 const OFFERED: Readonly<Record<ServiceState, readonly string[]>> = {
   requested: ["create", "remove"],
   registering: ["remove"],
@@ -23,7 +23,7 @@ const OFFERED: Readonly<Record<ServiceState, readonly string[]>> = {
   removed: [],
 };
 
-/** rancher-api.md §3.1: the state an accepted action shows in its 202 reply. */
+/** docs/rancher-api.md §3.1: the state an accepted action shows in its 202 reply. */
 function expectedTransitioning(action: string, from: ServiceState): ServiceState {
   const table: Record<string, ServiceState> = {
     create: "registering",
@@ -122,7 +122,7 @@ async function table(kit: SimKit, version: "v1" | "v2-beta"): Promise<string[]> 
   return problems;
 }
 
-describe("service state machine (rancher-api.md §3.1–3.2, §8 items 7–10)", () => {
+describe("service state machine (docs/rancher-api.md §3.1–3.2)", () => {
   it("offers exactly the §3.2 actions in every state and answers every state × action pair (v2-beta)", async () => {
     const kit = await startSim({ seed: tableSeed() });
 
@@ -308,7 +308,7 @@ describe("service processes run to their done states", () => {
     expect(badImage.body).toMatchObject({ status: 422, code: "InvalidReference", fieldName: "imageUuid" });
   });
 
-  it("upgrades an inactive service to upgraded, and finishupgrade leaves it active (§8 item 12)", async () => {
+  it("upgrades an inactive service to upgraded, and finishupgrade leaves it active ()", async () => {
     const kit = await startSim();
     const id = kit.sim.control.serviceId("shop", "worker");
     await kit.action(id, "deactivate");

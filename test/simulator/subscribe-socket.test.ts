@@ -50,7 +50,7 @@ const changes = (frames: readonly Json[], resourceId: string): Json[] =>
 /** Consecutive duplicates collapsed. */
 const steps = (values: readonly string[]): string[] => values.filter((v, i) => v !== values[i - 1]);
 
-describe("subscribe websocket (rancher-api.md §6, §8 item 26)", () => {
+describe("subscribe websocket (docs/rancher-api.md §6)", () => {
   it("sends a ping at once and every 5 s of simulated time, as a full EventVO", async () => {
     const kit = await startSim();
     const sub = await subscribe(kit);

@@ -29,7 +29,7 @@ const at = (events: readonly string[], pattern: RegExp): number => {
   return Number(/t=(\d+)/.exec(line)?.[1]);
 };
 
-describe("upgrade request (rancher-api.md §4.1–4.2, §8 items 13–14)", () => {
+describe("upgrade request (docs/rancher-api.md §4.1–4.2)", () => {
   it("replaces the launch config without merging and stamps a new version", async () => {
     const kit = await startSim();
 
@@ -168,7 +168,7 @@ describe("upgrade request (rancher-api.md §4.1–4.2, §8 items 13–14)", () =
   });
 });
 
-describe("in-service upgrade loop (rancher-api.md §4.3, §8 items 16–17, 24)", () => {
+describe("in-service upgrade loop (docs/rancher-api.md §4.3)", () => {
   it("batch 1, startFirst false: stops the old container before creating its replacement, sleeps intervalMillis between batches", async () => {
     const kit = await startSim();
 
@@ -308,7 +308,7 @@ describe("in-service upgrade loop (rancher-api.md §4.3, §8 items 16–17, 24)"
   });
 });
 
-describe("finish, rollback, cancel, continue (§8 items 19–23)", () => {
+describe("finish, rollback, cancel, continue ()", () => {
   it("finishupgrade: finishing-upgrade, old containers removing → removed, then active", async () => {
     const kit = await startSim();
     await kit.action(

@@ -24,7 +24,7 @@ const twoProjects: SeedInput = {
 };
 const acct = { accessKey: "acct", secretKey: "sa" };
 
-describe("addressing and auth (rancher-api.md §1, §8 item 1)", () => {
+describe("addressing and auth (docs/rancher-api.md §1)", () => {
   it("serves /v1 and /v2-beta with and without /projects/{id} for an environment key", async () => {
     const kit = await startSim();
 
@@ -121,7 +121,7 @@ describe("addressing and auth (rancher-api.md §1, §8 item 1)", () => {
   });
 });
 
-describe("v1 renames and ids (§1.1, §1.4, §8 items 2–3)", () => {
+describe("v1 renames and ids (docs/rancher-api.md §1.1, §1.4)", () => {
   it("shows stacks as environments under /v1 with 1e ids, environmentId and /environments/ links", async () => {
     const kit = await startSim();
 
@@ -164,7 +164,7 @@ describe("v1 renames and ids (§1.1, §1.4, §8 items 2–3)", () => {
   });
 });
 
-describe("request bodies (§1.7, §8 item 4)", () => {
+describe("request bodies (docs/rancher-api.md §1.7)", () => {
   it("reads JSON without Content-Type, coerces strings and ignores unknown, read-only and nested meta keys", async () => {
     const kit = await startSim();
     const service = await kit.service("1s1");
@@ -230,7 +230,7 @@ describe("request bodies (§1.7, §8 item 4)", () => {
   });
 });
 
-describe("error shapes (§1.9, §8 item 6)", () => {
+describe("error shapes (docs/rancher-api.md §1.9)", () => {
   it("renders validation errors with fieldName and null message, plain errors without fieldName", async () => {
     const kit = await startSim();
 

@@ -15,7 +15,7 @@ describe("createDockerHubSource", () => {
   const source = createDockerHubSource({ token: TOKEN });
   const context = makeContext();
 
-  it("turns the Docker Hub push of webhooks.md §1 into one push without host or digest", () => {
+  it("turns the Docker Hub example push into one push without host or digest", () => {
     const body = readFixture("dockerhub/push.json");
     const request = makeRequest({ body, params: { token: TOKEN } });
 

@@ -23,7 +23,7 @@ describe("createHarborSource", () => {
   const source = createHarborSource({ token: TOKEN });
   const context = makeContext();
 
-  it("turns the PUSH_ARTIFACT event of webhooks.md §3 into one push", () => {
+  it("turns the PUSH_ARTIFACT event of the Harbor example into one push", () => {
     const body = readFixture("harbor/push-artifact.json");
     const request = makeRequest({ headers: { authorization: TOKEN }, body });
 

@@ -15,7 +15,7 @@ describe("createQuaySource", () => {
   const source = createQuaySource({ token: TOKEN });
   const context = makeContext();
 
-  it("turns the repository push of webhooks.md §4 into one push per tag", () => {
+  it("turns the repository push of the Quay example into one push per tag", () => {
     const body = readFixture("quay/push.json");
     const request = makeRequest({ body, params: { token: TOKEN } });
 
