@@ -752,6 +752,37 @@ export function describeDeploymentStoreContract(
         expect(await store.latestSucceeded("demo/shop/worker")).toBeUndefined();
       });
 
+      it("findByUpgradeVersion: the target's newest deployment whose upgrade created that launch config version", async () => {
+        const { store, clock } = await fresh();
+        const worker = { environment: "demo", stack: "shop", service: "worker" };
+        const upgrade = async (tag: string, version: string, target = worker) => {
+          const created = await store.create(newDeployment({ target, tag }));
+          clock.advance(1_000);
+          return store.transition({
+            id: created.id,
+            from: "queued",
+            to: "upgrading",
+            detail: "upgrade accepted",
+            patch: { previousVersion: "v-before", upgradeVersion: version },
+          });
+        };
+        expect(await store.findByUpgradeVersion("demo/shop/worker", "v-1")).toBeUndefined();
+
+        const first = await upgrade("1.0.0", "v-1");
+        const second = await upgrade("1.1.0", "v-2");
+        await upgrade("1.1.0", "v-1", { environment: "prod", stack: "shop", service: "worker" });
+
+        expect(await store.findByUpgradeVersion("demo/shop/worker", "v-1")).toEqual(first);
+        expect(await store.findByUpgradeVersion("Demo/Shop/Worker", "v-2")).toMatchObject({
+          id: second.id,
+          previousVersion: "v-before",
+          upgradeVersion: "v-2",
+        });
+        // The previous version is not one drover's upgrade created.
+        expect(await store.findByUpgradeVersion("demo/shop/worker", "v-before")).toBeUndefined();
+        expect(await store.findByUpgradeVersion("demo/shop/api", "v-1")).toBeUndefined();
+      });
+
       it("targetKeys: every target with a deployment once, lower-cased, sorted, sidekicks folded in", async () => {
         const { store } = await fresh();
         expect(await store.targetKeys()).toEqual([]);
