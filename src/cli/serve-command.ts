@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { createApp } from "../app.js";
 import {
   ConfigHolder,
@@ -9,7 +8,7 @@ import {
   watchConfigFile,
   type LoadedConfig,
 } from "../config/index.js";
-import { closeServerGracefully, listen } from "../http/index.js";
+import { closeServerGracefully, createHttpServer, listen } from "../http/index.js";
 import { createLogger, SecretScrubber } from "../log/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs, parsePortFlag } from "./parse-cli-args.js";
@@ -71,8 +70,11 @@ export const serveCommand: CliCommand = {
       draining: draining.signal,
       ...(adminToken === undefined ? {} : { adminToken }),
     });
-    const server = createServer(app.http);
     const { server: serverConfig } = initial.config;
+    const server = createHttpServer(app.http, {
+      headersTimeoutMs: serverConfig.headersTimeout,
+      requestTimeoutMs: serverConfig.requestTimeout,
+    });
     const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;
     const signals = io.signals ?? process;
     let stopWatching = (): void => undefined;
