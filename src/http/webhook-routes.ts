@@ -1,6 +1,5 @@
 import { isUtf8 } from "node:buffer";
 import express, { Router, type NextFunction, type Request, type Response } from "express";
-import { rateLimit } from "express-rate-limit";
 import { AppError, MalformedBodyError, UnsupportedMediaTypeError } from "../errors/index.js";
 import type {
   Source,
@@ -9,6 +8,7 @@ import type {
   ParsedDelivery,
   WebhookRequest,
 } from "../sources/index.js";
+import { createFailedAuthLimiter } from "./rate-limit.js";
 import { readWaitSeconds } from "./read-wait-seconds.js";
 import {
   waitForDeployments,
@@ -22,12 +22,6 @@ import { INGEST_OUTCOME_LOCAL } from "./metrics-routes.js";
 export class UnknownSourceError extends AppError {
   readonly code = "ERR_SOURCE_UNKNOWN";
   override readonly status = 404;
-}
-
-/** 429 from the per-IP limiter (the body tells when to come back; `Retry-After` too). */
-class RateLimitedError extends AppError {
-  readonly code = "ERR_RATE_LIMITED";
-  override readonly status = 429;
 }
 
 /** What the ingest step answers: the deployments created or reused, or why nothing applies. */
@@ -94,15 +88,7 @@ export interface WaitAnswer {
  */
 export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
   const router = Router();
-  const limiter = rateLimit({
-    windowMs: deps.rateLimit.windowMs,
-    limit: deps.rateLimit.limit,
-    standardHeaders: "draft-7",
-    legacyHeaders: false,
-    handler: (_req, _res, next, options) => {
-      next(new RateLimitedError(`too many requests; retry in ${Math.ceil(options.windowMs / 1000)} s`));
-    },
-  });
+  const limiter = createFailedAuthLimiter({ windowMs: deps.rateLimit.windowMs, limit: deps.rateLimit.limit });
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const sourceOf = new WeakMap<Request, Source>();
   // Before the body is read: an unknown source (404) or a wrong content type (415) is refused
