@@ -19,4 +19,4 @@ export {
 /** Tag policies `exact`, `glob`, `regex` (whole-tag), `semver`. */
 export { matchTag } from "./match-tag.js";
 /** Anchored `*`/`?` glob without regular expressions. */
-export { matchGlob } from "./match-glob.js";
+export { matchGlob, matchGlobCounted } from "./match-glob.js";
