@@ -1,5 +1,4 @@
 import { readFileSync } from "node:fs";
-import { createServer } from "node:http";
 import { createApp } from "../app.js";
 import {
   ConfigHolder,
@@ -9,8 +8,9 @@ import {
   watchConfigFile,
   type LoadedConfig,
 } from "../config/index.js";
-import { closeServerGracefully, listen } from "../http/index.js";
+import { closeServerGracefully, createHttpServer, listen } from "../http/index.js";
 import { createLogger, SecretScrubber } from "../log/index.js";
+import { acquireProcessLock, StoreLockedError, type ProcessLock } from "../store/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs, parsePortFlag } from "./parse-cli-args.js";
 
@@ -25,9 +25,15 @@ Options:
   -h, --help      show this help
 
 Signals: SIGHUP reloads the config; SIGTERM/SIGINT stop gracefully.
-Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 78 invalid config.`;
+Only one serve may use a database: a second one on the same storage.path exits 75, naming
+the lock file (<storage.path>.lock) and the pid holding it. A killed serve holds nothing.
+
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 75 database in use by
+another serve, 78 invalid config.`;
 
 export const EXIT_CONFIG = 78;
+/** Another `drover serve` holds the database (EX_TEMPFAIL: try again once it has stopped). */
+export const EXIT_STORE_LOCKED = 75;
 /** How often `serve` looks for deployments queued by other processes (`drover deploy` without --wait). */
 const STORE_POLL_MS = 2_000;
 
@@ -62,49 +68,66 @@ export const serveCommand: CliCommand = {
     const configHolder = new ConfigHolder({ initial, load, logger });
     configHolder.subscribe((next) => scrubber.addSecrets(next.secrets));
 
-    const draining = new AbortController();
-    const adminToken = readAdminToken(settings, (path) => readFileSync(path, "utf8"));
-    if (adminToken !== undefined) scrubber.addSecrets([adminToken]);
-    const app = createApp({
-      configHolder,
-      logger,
-      draining: draining.signal,
-      ...(adminToken === undefined ? {} : { adminToken }),
-    });
-    const server = createServer(app.http);
-    const { server: serverConfig } = initial.config;
-    const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;
-    const signals = io.signals ?? process;
-    let stopWatching = (): void => undefined;
-    let resolveStopped: (code: number) => void = () => undefined;
-    const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
-    const reload = (trigger: "signal" | "file"): void => {
-      app.metrics.configReloaded(configHolder.reload(trigger).outcome);
-    };
-    const onHup = (): void => reload("signal");
-    const onStop = (signal: string): void => {
-      if (draining.signal.aborted) return;
-      draining.abort();
-      logger.info({ signal }, "shutting down");
-      signals.off("SIGHUP", onHup);
-      stopWatching();
-      void (async () => {
-        const inTime = await closeServerGracefully(server, serverConfig.shutdownGrace);
-        await app.close();
-        logger.info({ inTime }, "stopped");
-        resolveStopped(0);
-      })();
-    };
-    // Handlers first, so a signal that arrives during start-up is not lost.
-    signals.on("SIGHUP", onHup);
-    signals.on("SIGTERM", () => onStop("SIGTERM"));
-    signals.on("SIGINT", () => onStop("SIGINT"));
+    // One serve per database: taken before the store is opened, held until serve ends.
+    let lock: ProcessLock;
+    try {
+      lock = acquireProcessLock(initial.config.storage.path);
+    } catch (error) {
+      if (!(error instanceof StoreLockedError)) throw error;
+      logger.fatal({ lockFile: error.lockFile, holderPid: error.holderPid }, "database in use");
+      io.stderr.write(`drover: ${error.message}\n`);
+      return EXIT_STORE_LOCKED;
+    }
+    try {
+      const draining = new AbortController();
+      const adminToken = readAdminToken(settings, (path) => readFileSync(path, "utf8"));
+      if (adminToken !== undefined) scrubber.addSecrets([adminToken]);
+      const app = createApp({
+        configHolder,
+        logger,
+        draining: draining.signal,
+        ...(adminToken === undefined ? {} : { adminToken }),
+      });
+      const { server: serverConfig } = initial.config;
+      const server = createHttpServer(app.http, {
+        headersTimeoutMs: serverConfig.headersTimeout,
+        requestTimeoutMs: serverConfig.requestTimeout,
+      });
+      const host = values.host ?? settings.DROVER_HOST ?? serverConfig.host;
+      const signals = io.signals ?? process;
+      let stopWatching = (): void => undefined;
+      let resolveStopped: (code: number) => void = () => undefined;
+      const stopped = new Promise<number>((resolve) => (resolveStopped = resolve));
+      const reload = (trigger: "signal" | "file"): void => {
+        app.metrics.configReloaded(configHolder.reload(trigger).outcome);
+      };
+      const onHup = (): void => reload("signal");
+      const onStop = (signal: string): void => {
+        if (draining.signal.aborted) return;
+        draining.abort();
+        logger.info({ signal }, "shutting down");
+        signals.off("SIGHUP", onHup);
+        stopWatching();
+        void (async () => {
+          const inTime = await closeServerGracefully(server, serverConfig.shutdownGrace);
+          await app.close();
+          logger.info({ inTime }, "stopped");
+          resolveStopped(0);
+        })();
+      };
+      // Handlers first, so a signal that arrives during start-up is not lost.
+      signals.on("SIGHUP", onHup);
+      signals.on("SIGTERM", () => onStop("SIGTERM"));
+      signals.on("SIGINT", () => onStop("SIGINT"));
 
-    const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
-    await app.start();
-    app.core.engine.watchStore(STORE_POLL_MS);
-    stopWatching = watchConfigFile(file, () => reload("file"));
-    logger.info({ host, port, configHash: initial.hash }, "listening");
-    return await stopped;
+      const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
+      await app.start();
+      app.core.engine.watchStore(STORE_POLL_MS);
+      stopWatching = watchConfigFile(file, () => reload("file"));
+      logger.info({ host, port, configHash: initial.hash }, "listening");
+      return await stopped;
+    } finally {
+      lock.release();
+    }
   },
 };

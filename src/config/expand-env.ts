@@ -14,6 +14,18 @@ export interface ExpansionProblem {
   readonly hint: string;
 }
 
+/**
+ * A scalar whose value came (at least partly) from `${VAR}`/`VAR_FILE` expansion: where it is,
+ * what the file says (`source`, safe to show) and what it expanded to (`value`, never shown).
+ */
+export interface ExpandedScalar {
+  readonly nodePath: readonly (string | number)[];
+  readonly source: string;
+  readonly value: string;
+  /** The values of the variables read for it (each may be a secret). */
+  readonly variableValues: readonly string[];
+}
+
 const REFERENCE = /\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}|\$\{([^}]*)\}?/g;
 
 /**
@@ -44,20 +56,25 @@ function resolveVariable(name: string, source: EnvSource): { value?: string; err
  * Expands `${VAR}` and `${VAR:-default}` in every scalar *value* of the document, in place
  * (keys are never expanded). `$$` stands for a literal `$`. An undefined variable with no
  * default, or a malformed reference, is reported (never silently left empty).
- * Returns the expanded variable names (for secret tracking) and the problems found.
+ * Returns the expanded variable values (for secret tracking), the scalars that were expanded (so
+ * validation messages can name them instead of quoting their values) and the problems found.
  */
 export function expandEnvReferences(
   doc: Document,
   source: EnvSource,
-): { problems: ExpansionProblem[]; expandedValues: string[] } {
+): { problems: ExpansionProblem[]; expandedValues: string[]; expandedScalars: ExpandedScalar[] } {
   const problems: ExpansionProblem[] = [];
   const expandedValues: string[] = [];
+  const expandedScalars: ExpandedScalar[] = [];
   visit(doc, {
     Scalar(key, node, path) {
       if (key === "key" || typeof node.value !== "string" || !node.value.includes("$")) return;
       const nodePath = pathOf([...path, node]);
       const offset = node.range?.[0];
-      node.value = node.value.replace(
+      const original = node.value;
+      const variableValues: string[] = [];
+      let expanded = false;
+      const result = original.replace(
         REFERENCE,
         (match: string, name?: string, fallback?: string, bad?: string) => {
           if (match === "$$") return "$";
@@ -71,6 +88,7 @@ export function expandEnvReferences(
             return match;
           }
           const resolved = resolveVariable(name, source);
+          expanded = true;
           if (resolved.error !== undefined) {
             problems.push({
               offset,
@@ -91,12 +109,15 @@ export function expandEnvReferences(
             return "";
           }
           expandedValues.push(resolved.value);
+          variableValues.push(resolved.value);
           return resolved.value;
         },
       );
+      node.value = result;
+      if (expanded) expandedScalars.push({ nodePath, source: original, value: result, variableValues });
     },
   });
-  return { problems, expandedValues };
+  return { problems, expandedValues, expandedScalars };
 }
 
 /** Turns yaml's visitor ancestry into a document path of keys and indexes. */

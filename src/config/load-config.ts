@@ -4,7 +4,7 @@ import { LineCounter, parseDocument, type Document } from "yaml";
 import type { z } from "zod";
 import { ConfigError, type ConfigIssue } from "../errors/index.js";
 import { collectNotificationSecrets, collectSecrets } from "./collect-secrets.js";
-import { expandEnvReferences } from "./expand-env.js";
+import { expandEnvReferences, type ExpandedScalar } from "./expand-env.js";
 import { crossCheckMapping, mappingSchema, type MappingConfig } from "./mapping-schema.js";
 import type { SourceName } from "./source-settings.js";
 import { formatPath, positionAt, positionOf } from "./yaml-positions.js";
@@ -129,7 +129,11 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     const schemaIssues = parsed.success
       ? []
       : zodIssuesToConfigIssues(parsed.error.issues, doc, lineCounter, data, file);
-    issues.push(...[...schemaIssues, ...crossIssues].filter((issue) => !expandedPaths.has(issue.path)));
+    issues.push(
+      ...[...schemaIssues, ...crossIssues]
+        .filter((issue) => !expandedPaths.has(issue.path))
+        .map((issue) => hideExpandedValues(issue, expansion.expandedScalars)),
+    );
     throw new ConfigError(sortIssues(issues));
   }
 
@@ -146,6 +150,36 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
     ],
     loadedAt: (options.now ?? (() => new Date()))().toISOString(),
   };
+}
+
+/** Values shorter than this are replaced only where a message quotes them (`"…"`), not anywhere. */
+const MIN_BARE_HIDDEN_LENGTH = 4;
+
+/**
+ * A validation message never shows a value that came from `${VAR}`/`VAR_FILE` (it may be a secret
+ * fed to a non-secret key by mistake): where the issue's path is, or contains, an expanded scalar,
+ * that scalar's value and its variables' values become "the value of ${VAR}" (the text as written).
+ */
+function hideExpandedValues(issue: ConfigIssue, scalars: readonly ExpandedScalar[]): ConfigIssue {
+  let message = issue.message;
+  for (const scalar of scalars) {
+    const path = formatPath(scalar.nodePath);
+    if (!isSameOrAncestorPath(issue.path, path)) continue;
+    const named = `the value of ${scalar.source}`;
+    const values = [...new Set([scalar.value, ...scalar.variableValues])]
+      .filter((value) => value !== "")
+      .sort((a, b) => b.length - a.length);
+    for (const value of values) {
+      message = message.replaceAll(JSON.stringify(value), named).replaceAll(`"${value}"`, named);
+      if (value.length >= MIN_BARE_HIDDEN_LENGTH) message = message.replaceAll(value, named);
+    }
+  }
+  return message === issue.message ? issue : { ...issue, message };
+}
+
+function isSameOrAncestorPath(ancestor: string, path: string): boolean {
+  if (ancestor === "" || ancestor === path) return true;
+  return path.startsWith(ancestor) && (path[ancestor.length] === "." || path[ancestor.length] === "[");
 }
 
 /** Expanded values that ended up under secret keys are secrets; others (URLs, names) are not. */

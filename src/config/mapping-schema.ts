@@ -119,20 +119,39 @@ const ruleSchema = z.strictObject({
   targets: z.array(targetSchema).min(1, "a rule needs at least one target"),
 });
 
-const serverSchema = z.strictObject({
-  host: z.string().min(1).default("0.0.0.0"),
-  port: z.number().int().min(0).max(65_535).default(8090),
-  bodyLimit: byteSize.default(1_048_576),
-  trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
-  shutdownGrace: durationMs.default(10_000),
-  /** Per-client-IP limit on `/hooks/*`: at most `max` requests per `window`. */
-  rateLimit: z
-    .strictObject({
-      window: durationMs.default(60_000),
-      max: z.number().int().min(1).max(1_000_000).default(600),
-    })
-    .default({ window: 60_000, max: 600 }),
-});
+/** A duration that must be at least 1 ms (a timeout of 0 would mean "none"). */
+const positiveDurationMs = durationMs.refine((ms) => ms > 0, "must be a positive duration, e.g. 10s");
+
+const serverSchema = z
+  .strictObject({
+    host: z.string().min(1).default("0.0.0.0"),
+    port: z.number().int().min(0).max(65_535).default(8090),
+    bodyLimit: byteSize.default(1_048_576),
+    trustProxy: z.union([z.boolean(), z.number().int().min(0), z.string().min(1)]).default(false),
+    shutdownGrace: durationMs.default(10_000),
+    /** How long a client may take to send a request's headers (Node's `headersTimeout`). */
+    headersTimeout: positiveDurationMs.default(10_000),
+    /** How long a client may take to send a whole request, body included (`requestTimeout`). */
+    requestTimeout: positiveDurationMs.default(30_000),
+    /** Per-client-IP limit on `/hooks/*`: at most `max` failed authentications (401/403) per `window`. */
+    rateLimit: z
+      .strictObject({
+        window: durationMs.default(60_000),
+        max: z.number().int().min(1).max(1_000_000).default(600),
+      })
+      .default({ window: 60_000, max: 600 }),
+  })
+  .superRefine((server, ctx) => {
+    // A timeout that is not positive is reported on its own; comparing it would only add noise.
+    if (server.requestTimeout > 0 && server.headersTimeout > server.requestTimeout) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["headersTimeout"],
+        message:
+          "headersTimeout must not be longer than requestTimeout (the headers are part of the request)",
+      });
+    }
+  });
 
 const storageSchema = z.strictObject({
   path: z.string().min(1).default("./data/drover.db"),

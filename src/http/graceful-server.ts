@@ -1,4 +1,36 @@
-import type { Server } from "node:http";
+import { createServer, type RequestListener, type Server } from "node:http";
+
+export interface HttpServerTimeouts {
+  /** A client that has not sent the whole header block by then gets 408 and is disconnected. */
+  readonly headersTimeoutMs: number;
+  /** A client that has not sent the whole request (body included) by then gets 408 and is disconnected. */
+  readonly requestTimeoutMs: number;
+}
+
+/** The slowest Node checks for expired requests; the check runs every quarter of the shorter timeout. */
+const MAX_CHECK_INTERVAL_MS = 1_000;
+const MIN_CHECK_INTERVAL_MS = 10;
+
+/**
+ * The HTTP server for `handler` with bounded header and body times, so a client trickling a
+ * request cannot hold a connection for Node's default 300 s. `headersTimeoutMs` must not exceed
+ * `requestTimeoutMs` (the config schema ensures it).
+ */
+export function createHttpServer(handler: RequestListener, timeouts: HttpServerTimeouts): Server {
+  const shorter = Math.min(timeouts.headersTimeoutMs, timeouts.requestTimeoutMs);
+  return createServer(
+    {
+      headersTimeout: timeouts.headersTimeoutMs,
+      requestTimeout: timeouts.requestTimeoutMs,
+      // Node only notices an expired request when it checks (every 30 s by default).
+      connectionsCheckingInterval: Math.max(
+        MIN_CHECK_INTERVAL_MS,
+        Math.min(MAX_CHECK_INTERVAL_MS, Math.floor(shorter / 4)),
+      ),
+    },
+    handler,
+  );
+}
 
 /**
  * Stops a server gracefully: no new connections, idle keep-alive connections closed at

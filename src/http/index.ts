@@ -1,6 +1,11 @@
 export { createHttpApp, type HttpAppDeps } from "./create-http-app.js";
 export { createJsonBody, isJsonContentType } from "./json-body.js";
-export { closeServerGracefully, listen } from "./graceful-server.js";
+export {
+  closeServerGracefully,
+  createHttpServer,
+  listen,
+  type HttpServerTimeouts,
+} from "./graceful-server.js";
 export type { ReadinessCheck } from "./health-routes.js";
 export { createWebhookRoutes, type WebhookRoutesDeps } from "./webhook-routes.js";
 export type { WaitAnswer } from "./wait-answer.js";

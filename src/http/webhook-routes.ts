@@ -1,9 +1,8 @@
 import { isUtf8 } from "node:buffer";
 import express, { Router, type NextFunction, type Request, type Response } from "express";
-import { rateLimit } from "express-rate-limit";
+import { createFailedAuthLimiter } from "./rate-limit.js";
 import {
   MalformedBodyError,
-  RateLimitedError,
   UnknownSourceError,
   UnsupportedMediaTypeError,
 } from "../errors/index.js";
@@ -43,15 +42,7 @@ export interface WebhookRoutesDeps {
  */
 export function createWebhookRoutes(deps: WebhookRoutesDeps): Router {
   const router = Router();
-  const limiter = rateLimit({
-    windowMs: deps.rateLimit.windowMs,
-    limit: deps.rateLimit.limit,
-    standardHeaders: "draft-7",
-    legacyHeaders: false,
-    handler: (_req, _res, next, options) => {
-      next(new RateLimitedError(`too many requests; retry in ${Math.ceil(options.windowMs / 1000)} s`));
-    },
-  });
+  const limiter = createFailedAuthLimiter({ windowMs: deps.rateLimit.windowMs, limit: deps.rateLimit.limit });
   const rawBody = express.raw({ type: () => true, limit: deps.bodyLimitBytes });
   const sourceOf = new WeakMap<Request, Source>();
   // Before the body is read: an unknown source (404) or a wrong content type (415) is refused

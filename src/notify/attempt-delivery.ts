@@ -1,6 +1,7 @@
 import type { DeployEvent } from "./deploy-event.js";
 import { NotificationError } from "./notification-error.js";
 import type { Notifier } from "./notifier.js";
+import { realTimers, type Timers } from "./timers.js";
 
 export interface AttemptDeliveryInput {
   readonly notifier: Notifier;
@@ -8,6 +9,8 @@ export interface AttemptDeliveryInput {
   readonly timeoutMs: number;
   /** Aborted when the dispatcher gives up at shutdown. */
   readonly shutdown: AbortSignal;
+  /** Runs the timeout. Default: real timers. */
+  readonly timers?: Timers;
 }
 
 /**
@@ -17,12 +20,18 @@ export interface AttemptDeliveryInput {
  * @throws {NotificationError} `ERR_NOTIFY_TIMEOUT` on timeout or shutdown, or what the notifier threw.
  */
 export async function attemptDelivery(input: AttemptDeliveryInput): Promise<void> {
-  const signal = AbortSignal.any([AbortSignal.timeout(input.timeoutMs), input.shutdown]);
+  const timers = input.timers ?? realTimers;
+  const timeout = new AbortController();
+  const timer = timers.setTimeout(() => timeout.abort(), input.timeoutMs);
+  const signal = AbortSignal.any([timeout.signal, input.shutdown]);
   const timedOut = (): NotificationError =>
     new NotificationError("ERR_NOTIFY_TIMEOUT", `no answer within ${input.timeoutMs} ms`, {
       retryable: true,
     });
-  if (signal.aborted) throw timedOut();
+  if (signal.aborted) {
+    timers.clearTimeout(timer);
+    throw timedOut();
+  }
   const sending = (async () => input.notifier.notify(input.event, signal))();
   sending.catch(() => undefined);
   let onAbort: (() => void) | undefined;
@@ -34,6 +43,7 @@ export async function attemptDelivery(input: AttemptDeliveryInput): Promise<void
   try {
     await Promise.race([sending, aborted]);
   } finally {
+    timers.clearTimeout(timer);
     if (onAbort !== undefined) signal.removeEventListener("abort", onAbort);
   }
 }

@@ -4,6 +4,7 @@ import { isTerminal, type Deployment } from "../domain/index.js";
 import { createDeployEvent, type DeployEvent } from "./deploy-event.js";
 import { asNotificationError, attemptDelivery, untilAborted } from "./attempt-delivery.js";
 import type { Notifier, NotifierKind } from "./notifier.js";
+import { realTimers, sleepOn, type Timers } from "./timers.js";
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 export const DEFAULT_NOTIFY_ATTEMPTS = 3;
@@ -38,8 +39,11 @@ export interface NotificationDispatcherOptions {
   readonly concurrency?: number;
   /** Longest `close()` waits for pending deliveries. Default 5 s. */
   readonly closeTimeoutMs?: number;
+  /** Attempt timeouts, retry backoff and the bound on `close()`. Default: real timers. */
+  readonly timers?: Timers;
+  /** Backoff waits. Default: a timer of `timers`. */
   readonly sleep?: (ms: number) => Promise<void>;
-  /** Epoch ms (durations in logs). */
+  /** Epoch ms (durations in logs). Default: `timers.now`. */
   readonly now?: () => number;
   readonly randomId?: () => string;
   /** Called once per delivery with its final outcome (e.g. metrics). Must not throw. */
@@ -74,6 +78,7 @@ export class NotificationDispatcher {
   readonly #maxQueue: number;
   readonly #concurrency: number;
   readonly #closeTimeoutMs: number;
+  readonly #timers: Timers;
   readonly #sleep: (ms: number) => Promise<void>;
   readonly #now: () => number;
   readonly #randomId: () => string;
@@ -92,8 +97,10 @@ export class NotificationDispatcher {
     this.#maxQueue = Math.max(1, options.maxQueue ?? DEFAULT_NOTIFY_QUEUE_SIZE);
     this.#concurrency = Math.max(1, options.concurrency ?? DEFAULT_NOTIFY_CONCURRENCY);
     this.#closeTimeoutMs = options.closeTimeoutMs ?? DEFAULT_NOTIFY_CLOSE_TIMEOUT_MS;
-    this.#sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
-    this.#now = options.now ?? Date.now;
+    const timers = options.timers ?? realTimers;
+    this.#timers = timers;
+    this.#sleep = options.sleep ?? ((ms) => sleepOn(timers, ms));
+    this.#now = options.now ?? (() => timers.now());
     this.#randomId = options.randomId ?? randomUUID;
     this.#onResult = options.onResult;
   }
@@ -164,12 +171,12 @@ export class NotificationDispatcher {
    */
   async close(timeoutMs = this.#closeTimeoutMs): Promise<void> {
     this.#closed = true;
-    let timer: NodeJS.Timeout | undefined;
+    let timer: unknown;
     const expired = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), timeoutMs);
+      timer = this.#timers.setTimeout(() => resolve(true), timeoutMs);
     });
     const timedOut = await Promise.race([this.#whenIdle().then(() => false), expired]);
-    clearTimeout(timer);
+    this.#timers.clearTimeout(timer);
     if (!timedOut) return;
     const abandoned = [...this.#lanes.values()].flatMap((lane) => lane.queue.splice(0));
     for (const job of abandoned) this.#report(job, "dropped");
@@ -231,7 +238,7 @@ export class NotificationDispatcher {
     for (let attempt = 1; ; attempt += 1) {
       const started = this.#now();
       try {
-        await attemptDelivery({ ...job, shutdown: this.#abort.signal });
+        await attemptDelivery({ ...job, shutdown: this.#abort.signal, timers: this.#timers });
         this.#log.debug({ ...fields(job), attempt, durationMs: this.#now() - started }, "notification sent");
         this.#report(job, "sent");
         return;

@@ -18,7 +18,20 @@ export interface ResourceEventsOptions {
   /** Reconnect backoff bounds. */
   readonly minReconnectMs?: number;
   readonly maxReconnectMs?: number;
+  /** Runs the reconnect backoff. Default: Node's timers (which never keep the process alive). */
+  readonly timers?: ReconnectTimers;
 }
+
+/** The timer functions the reconnect backoff needs (tests pass a manual clock's). */
+export interface ReconnectTimers {
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const realReconnectTimers: ReconnectTimers = {
+  setTimeout: (callback, ms) => setTimeout(callback, ms).unref(),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
 
 /**
  * One `subscribe` websocket per Rancher project (rancher-api.md §6), shared by every waiter: the
@@ -34,10 +47,12 @@ export class ResourceEvents {
   #connected = false;
   #closed = false;
   #failures = 0;
-  #timer: NodeJS.Timeout | undefined;
+  #timer: unknown;
+  readonly #timers: ReconnectTimers;
 
   constructor(options: ResourceEventsOptions) {
     this.#options = options;
+    this.#timers = options.timers ?? realReconnectTimers;
     this.#log = options.logger.child({ component: "rancher-events" });
   }
 
@@ -55,7 +70,7 @@ export class ResourceEvents {
 
   close(): void {
     this.#closed = true;
-    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    if (this.#timer !== undefined) this.#timers.clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#socket?.terminate();
     this.#socket = undefined;
@@ -87,11 +102,10 @@ export class ResourceEvents {
       const min = this.#options.minReconnectMs ?? 500;
       const max = this.#options.maxReconnectMs ?? 15_000;
       const delay = Math.min(max, min * 2 ** Math.min(this.#failures - 1, 10));
-      this.#timer = setTimeout(() => {
+      this.#timer = this.#timers.setTimeout(() => {
         this.#timer = undefined;
         if (!this.#closed && this.#listeners.size > 0) this.#connect();
       }, delay);
-      this.#timer.unref();
       this.#emit("resync");
     });
   }

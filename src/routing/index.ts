@@ -14,4 +14,4 @@ export { ImageNameError } from "./routing-errors.js";
 /** Tag policies `exact`, `glob`, `regex` (whole-tag), `semver`. */
 export { matchTag } from "./match-tag.js";
 /** Anchored `*`/`?` glob without regular expressions. */
-export { matchGlob } from "./match-glob.js";
+export { matchGlob, matchGlobCounted } from "./match-glob.js";

@@ -4,11 +4,21 @@
  * Anchored at both ends. Runs in O(pattern × text) at worst, without exponential backtracking.
  */
 export function matchGlob(pattern: string, text: string): boolean {
+  return matchGlobCounted(pattern, text).matched;
+}
+
+/**
+ * {@link matchGlob} that also reports how many steps (loop iterations) the match took, so tests can
+ * check the O(pattern × text) bound without timing anything.
+ */
+export function matchGlobCounted(pattern: string, text: string): { matched: boolean; steps: number } {
   let p = 0;
   let t = 0;
   let starAt = -1;
   let textAtStar = 0;
+  let steps = 0;
   while (t < text.length) {
+    steps += 1;
     const char = pattern[p];
     if (char === "*") {
       starAt = p;
@@ -22,9 +32,12 @@ export function matchGlob(pattern: string, text: string): boolean {
       textAtStar += 1;
       t = textAtStar;
     } else {
-      return false;
+      return { matched: false, steps };
     }
   }
-  while (pattern[p] === "*") p += 1;
-  return p === pattern.length;
+  while (pattern[p] === "*") {
+    steps += 1;
+    p += 1;
+  }
+  return { matched: p === pattern.length, steps };
 }

@@ -4,6 +4,12 @@
  * @module
  */
 export { openStore, type OpenStoreOptions } from "./open-store.js";
+export {
+  acquireProcessLock,
+  StoreLockedError,
+  type ProcessLock,
+  type ProcessLockOptions,
+} from "./process-lock.js";
 export type {
   DeliveryKey,
   DeploymentPage,

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { serveCommand } from "../../src/cli/serve-command.js";
 import { ConfigError, UsageError } from "../../src/errors/index.js";
 import { createTestIo } from "../helpers/cli-io.js";
+import { trickleBody } from "../helpers/trickle-body.js";
 
 const yaml = (tag: string): string =>
   `storage: { path: ":memory:" }\nenvironments:\n  demo: { simulator: default }\nrules:\n  - image: shop/web\n    tags: { exact: ${tag} }\n    targets: [{ environment: demo, stack: shop, service: web }]\n`;
@@ -73,6 +74,24 @@ describe("serveCommand", () => {
         },
       ],
     });
+  });
+
+  it("closes a connection whose request body trickles in slower than server.requestTimeout", async () => {
+    const file = tempConfig(
+      `server: { headersTimeout: 200ms, requestTimeout: 300ms }\nsources:\n  registry: { bearer: registry-bearer-0123456789 }\n${yaml("v1")}`,
+    );
+    const io = createTestIo();
+    const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
+    const port = Number((await io.waitForLog("listening"))["port"]);
+
+    const { answer, bytesSent } = await trickleBody(port, "/hooks/registry");
+    const health = await fetch(`http://127.0.0.1:${String(port)}/healthz`);
+    io.signals.emit("SIGTERM");
+
+    expect(answer === "" || answer.startsWith("HTTP/1.1 408")).toBe(true);
+    expect(bytesSent).toBeLessThan(100_000);
+    expect(health.status).toBe(200);
+    expect(await running).toBe(0);
   });
 
   it("throws a UsageError on unknown flags and bad ports", async () => {

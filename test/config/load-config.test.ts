@@ -189,6 +189,33 @@ describe("loadConfig", () => {
     expect(error.message).not.toContain("SK-should-not-leak-123");
   });
 
+  it("bounds request header and body times by default and refuses headersTimeout > requestTimeout", () => {
+    const load = (server: string): ReturnType<typeof loadConfig> =>
+      loadConfig({
+        file: "t.yml",
+        env: {},
+        readFile: () => `${server}environments:\n  demo: { simulator: default }\n`,
+      });
+
+    expect(load("").config.server).toMatchObject({ headersTimeout: 10_000, requestTimeout: 30_000 });
+    expect(load("server: { headersTimeout: 200ms, requestTimeout: 300ms }\n").config.server).toMatchObject({
+      headersTimeout: 200,
+      requestTimeout: 300,
+    });
+    const tooLong = configErrorOf(() => load("server: { headersTimeout: 1m, requestTimeout: 30s }\n"));
+    expect(tooLong.issues).toEqual([
+      expect.objectContaining({
+        path: "server.headersTimeout",
+        line: 1,
+        message: expect.stringMatching(/must not be longer than requestTimeout/),
+      }),
+    ]);
+    const zero = configErrorOf(() => load("server: { requestTimeout: 0 }\n"));
+    expect(zero.issues).toEqual([
+      expect.objectContaining({ path: "server.requestTimeout", message: expect.stringMatching(/positive/) }),
+    ]);
+  });
+
   it("refuses files over the size limit and alias bombs", () => {
     const huge = `environments: {}\n# ${"x".repeat(1_100_000)}\n`;
     const bomb = [

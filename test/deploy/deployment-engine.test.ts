@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { createEngineHarness, type EngineHarness } from "../helpers/engine-harness.js";
+import { createEngineHarness, type EngineHarness } from "./manual-harness.js";
 
 const FRONTEND = "registry.example.com/shop/frontend";
 
@@ -138,7 +138,7 @@ describe("DeploymentEngine against the simulator", () => {
     const running = harness.submit(FRONTEND, "1.1.0");
     const older = harness.submit(FRONTEND, "1.2.0");
     const newer = harness.submit(FRONTEND, "1.3.0");
-    const [a, b, c] = await harness.engine.waitForTerminal([running.id, older.id, newer.id], 30_000);
+    const [a, b, c] = await harness.settle([running.id, older.id, newer.id], 30_000);
 
     expect(a?.state).toBe("succeeded");
     expect(b?.state).toBe("superseded");
@@ -153,7 +153,8 @@ describe("DeploymentEngine against the simulator", () => {
     const queued = harness.submit(FRONTEND, "1.2.0");
 
     const canceledQueued = harness.engine.cancel(queued.id);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const h = harness;
+    await h.time.runUntil(() => h.store.get(running.id)?.state === "upgrading");
     harness.engine.cancel(running.id);
     const done = await harness.settle(running.id);
 
@@ -169,7 +170,7 @@ describe("DeploymentEngine against the simulator", () => {
 
     const good = harness.submit("registry.example.com/shop/worker", "1.1.0", { service: "worker" });
     const bad = harness.submit(FRONTEND, "bad-2.0.0");
-    const [goodDone, badDone] = await harness.engine.waitForTerminal([good.id, bad.id], 40_000);
+    const [goodDone, badDone] = await harness.settle([good.id, bad.id], 40_000);
     harness.sim.control.faults.reset();
 
     expect(goodDone?.state).toBe("succeeded");

@@ -1,6 +1,7 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import { describe, expect, it } from "vitest";
-import { closeServerGracefully, listen } from "../../src/http/index.js";
+import { closeServerGracefully, createHttpServer, listen } from "../../src/http/index.js";
+import { trickleBody } from "../helpers/trickle-body.js";
 
 function slowServer(delayMs: number): Server {
   return createServer((_req, res) => {
@@ -52,5 +53,38 @@ describe("closeServerGracefully", () => {
 
     expect(inTime).toBe(false);
     expect(await inFlight).toBe("cut");
+  });
+});
+
+describe("createHttpServer", () => {
+  it("closes a connection whose body trickles in slower than requestTimeout", async () => {
+    let handled = 0;
+    const server = createHttpServer(
+      (req, res) => {
+        handled += 1;
+        req.resume();
+        req.on("end", () => res.end("read it all"));
+      },
+      { headersTimeoutMs: 200, requestTimeoutMs: 300 },
+    );
+    const port = await listen(server, 0, "127.0.0.1");
+    try {
+      const { answer, bytesSent } = await trickleBody(port);
+
+      expect(answer === "" || answer.startsWith("HTTP/1.1 408")).toBe(true);
+      expect(bytesSent).toBeLessThan(100_000);
+      expect(handled).toBe(1);
+      // The server itself is fine: the next client is served.
+      expect(await get(port)).toEqual({ status: 200, body: "read it all" });
+    } finally {
+      await closeServerGracefully(server, 100);
+    }
+  });
+
+  it("applies the configured timeouts to the server", () => {
+    const server = createHttpServer(() => undefined, { headersTimeoutMs: 10_000, requestTimeoutMs: 30_000 });
+
+    expect(server.headersTimeout).toBe(10_000);
+    expect(server.requestTimeout).toBe(30_000);
   });
 });

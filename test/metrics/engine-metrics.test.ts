@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { isTerminal } from "../../src/domain/index.js";
 import { createMetrics } from "../../src/metrics/index.js";
-import { createEngineHarness, type EngineHarness } from "../helpers/engine-harness.js";
+import { createEngineHarness, type EngineHarness } from "../deploy/manual-harness.js";
 import { parsePrometheusText, valueOf } from "./parse-prometheus-text.js";
 import { NOTIFIER_KINDS } from "../../src/notify/index.js";
 import { SOURCES } from "../../src/sources/index.js";
@@ -40,7 +40,7 @@ describe("metrics with the real engine", () => {
     const fastFailure = { upgradeTimeoutMs: 1_500, verify: { soakMs: 200, timeoutMs: 1_000 } };
     const bad = await harness.settle(harness.submit(FRONTEND, "bad-1.3.0", {}, fastFailure).id);
     // The engine frees the slot just after the terminal transition.
-    await vi.waitFor(() => expect(engine.stats().inFlight).toBe(0));
+    await harness.time.runUntil(() => engine.stats().inFlight === 0);
     const after = await scrape();
 
     expect(valueOf(during, "drover_queue_depth")).toBe(1);

@@ -1,8 +1,7 @@
-import { performance } from "node:perf_hooks";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { NotificationError } from "../../src/notify/index.js";
 import { createDispatcherKit, FakeEngine, scripted, webhook } from "./dispatcher-test-kit.js";
-import { makeDeployment, sleep } from "./notify-test-kit.js";
+import { makeDeployment } from "./notify-test-kit.js";
 
 const kit = createDispatcherKit();
 afterEach(async () => {
@@ -25,12 +24,15 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     const engine = new FakeEngine();
     engine.onTransition(notifications.handleTransition);
 
-    const took = [1, 2, 3, 4, 5].map((n) => engine.transition(makeDeployment("failed", { id: `dep_${n}` })));
-    await vi.waitFor(() => expect(results).toHaveLength(5), { timeout: 10_000 });
+    for (const n of [1, 2, 3, 4, 5]) engine.transition(makeDeployment("failed", { id: `dep_${n}` }));
+    // The listener only queued: nothing went out during the engine's calls.
+    const duringListeners = { requests: hanging.requests.length, ...notifications.stats() };
+    await kit.runUntil(() => results.length === 5);
     const requestsWhenDone = hanging.requests.length;
-    await sleep(500);
+    await kit.clock.advance(60_000);
+    await kit.runUntil(() => true);
 
-    expect(Math.max(...took)).toBeLessThan(10);
+    expect(duringListeners).toEqual({ requests: 0, queued: 5, inFlight: 0, dropped: 0 });
     expect(results).toEqual(Array.from({ length: 5 }, () => "webhook:failed"));
     const lines = logs.lines();
     expect(lines.filter((line) => line["msg"] === "notification failed, retrying")).toHaveLength(10);
@@ -38,15 +40,18 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     expect(finals.map((line) => [line["attempts"], (line["err"] as { code: string }).code])).toEqual(
       Array.from({ length: 5 }, () => [3, "ERR_NOTIFY_TIMEOUT"]),
     );
-    // The receiver saw the attempts that reached it (at most 3 per event), and nothing after.
-    expect(requestsWhenDone).toBeGreaterThanOrEqual(5);
-    expect(requestsWhenDone).toBeLessThanOrEqual(15);
+    // The receiver saw every attempt (3 per event), and nothing after.
+    expect(requestsWhenDone).toBe(15);
     expect(hanging.requests).toHaveLength(requestsWhenDone);
   });
 
   it("does not delay the listener when the receiver answers 500; retries stop after the attempts", async () => {
     const failing = await kit.receiver(500);
-    const { dispatcher: notifications, logs } = kit.dispatcher({
+    const {
+      dispatcher: notifications,
+      logs,
+      results,
+    } = kit.dispatcher({
       on: ["terminal"],
       notifiers: [webhook(`${failing.origin}/hook`)],
       attempts: 3,
@@ -54,11 +59,13 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     const engine = new FakeEngine();
     engine.onTransition(notifications.handleTransition);
 
-    const took = engine.transition(makeDeployment("rolled-back"));
-    await failing.waitFor(3);
-    await sleep(200);
+    engine.transition(makeDeployment("rolled-back"));
+    const duringListener = failing.requests.length;
+    await kit.runUntil(() => results.length === 1);
+    await kit.clock.advance(60_000);
+    await kit.runUntil(() => true);
 
-    expect(took).toBeLessThan(10);
+    expect(duringListener).toBe(0);
     expect(failing.requests).toHaveLength(3);
     const deliveries = new Set(failing.requests.map((request) => request.headers["x-drover-delivery"]));
     expect(deliveries.size).toBe(1);
@@ -82,28 +89,29 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     });
     kit.dispatchers[0]!.handleTransition(makeDeployment("succeeded"));
 
-    await vi.waitFor(() => expect(results).toHaveLength(3), { timeout: 5_000 });
+    await kit.runUntil(() => results.length === 3);
 
     expect([rejecting.requests.length, limited.requests.length, flaky.requests.length]).toEqual([1, 2, 3]);
     expect(results.sort()).toEqual(["webhook:failed", "webhook:sent", "webhook:sent"]);
   });
 
   it("starts deliveries after the listener returned, even for a notifier with slow synchronous work", async () => {
+    const engine = new FakeEngine();
+    const ranInsideListener: boolean[] = [];
     const busy = scripted(() => {
-      const until = performance.now() + 50;
-      while (performance.now() < until) {
-        // Burn CPU synchronously, as a careless notifier might.
-      }
+      // Whatever synchronous work a careless notifier does, it does outside the engine's call.
+      ranInsideListener.push(engine.emitting);
       return Promise.resolve();
     });
     const { dispatcher: notifications, results } = kit.dispatcher({ on: ["terminal"], notifiers: [busy] });
-    const engine = new FakeEngine();
     engine.onTransition(notifications.handleTransition);
 
-    const took = engine.transition(makeDeployment("succeeded"));
-    await vi.waitFor(() => expect(results).toHaveLength(1));
+    engine.transition(makeDeployment("succeeded"));
+    const callsDuringListener = busy.calls;
+    await kit.runUntil(() => results.length === 1);
 
-    expect(took).toBeLessThan(10);
+    expect(callsDuringListener).toBe(0);
+    expect(ranInsideListener).toEqual([false]);
     expect(results).toEqual(["webhook:sent"]);
   });
 
@@ -112,8 +120,12 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     const { results } = kit.dispatcher({ on: ["terminal"], notifiers: [stuck], timeoutMs: 50, attempts: 2 });
 
     kit.dispatchers[0]!.handleTransition(makeDeployment("failed"));
-    await vi.waitFor(() => expect(results).toHaveLength(1), { timeout: 5_000 });
+    await kit.runUntil(() => stuck.calls === 1);
+    const pendingDuringFirstAttempt = kit.clock.pending();
+    await kit.runUntil(() => results.length === 1);
 
+    // Nothing but the attempt's own timeout can end it.
+    expect(pendingDuringFirstAttempt).toEqual([50]);
     expect(stuck.calls).toBe(2);
     expect(results).toEqual(["webhook:failed"]);
   });
@@ -135,15 +147,15 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
       ],
       attempts: 1,
     });
+    const notDelivered = (): number =>
+      logs.lines().filter((line) => line["msg"] === "notification not delivered").length;
 
     expect(() => notifications.handleTransition(makeDeployment("failed"))).not.toThrow();
-    await vi.waitFor(() =>
-      expect(logs.lines().filter((line) => line["msg"] === "notification not delivered")).toHaveLength(1),
-    );
+    await kit.runUntil(() => notDelivered() === 1);
 
     expect(logs.lines().some((line) => line["msg"] === "notification dispatch failed")).toBe(true);
     expect(throwing.calls).toBe(1);
-    expect(logs.lines().filter((line) => line["msg"] === "notification not delivered")).toHaveLength(1);
+    expect(notDelivered()).toBe(1);
   });
 
   it("treats a NotificationError marked not retryable as final", async () => {
@@ -155,10 +167,11 @@ describe("NotificationDispatcher: never blocking, bounded retries", () => {
     const { results } = kit.dispatcher({ on: ["terminal"], notifiers: [refusing], attempts: 5 });
 
     kit.dispatchers[0]!.handleTransition(makeDeployment("failed"));
-    await vi.waitFor(() => expect(results).toHaveLength(1));
-    await sleep(50);
+    await kit.runUntil(() => results.length === 1);
+    await kit.clock.advance(60_000);
 
     expect(refusing.calls).toBe(1);
+    expect(kit.clock.pending()).toEqual([]);
     expect(results).toEqual(["webhook:failed"]);
   });
 });

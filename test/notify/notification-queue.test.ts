@@ -1,8 +1,7 @@
-import { performance } from "node:perf_hooks";
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it } from "vitest";
 import { SlackNotifier } from "../../src/notify/index.js";
-import { createDispatcherKit, scripted, webhook } from "./dispatcher-test-kit.js";
-import { makeDeployment, sleep } from "./notify-test-kit.js";
+import { createDispatcherKit, scripted, trackedFetch, webhook } from "./dispatcher-test-kit.js";
+import { makeDeployment } from "./notify-test-kit.js";
 
 const kit = createDispatcherKit();
 afterEach(async () => {
@@ -30,8 +29,9 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
       terminalOnly.handleTransition(makeDeployment(state));
       withStart.handleTransition(makeDeployment(state));
     }
-    await vi.waitFor(() => expect(seen).toHaveLength(3));
-    await sleep(50);
+    await kit.runUntil(() => seen.length === 3);
+    await kit.clock.advance(60_000);
+    await kit.runUntil(() => true);
 
     expect(seen.sort()).toEqual(["finished:succeeded", "finished:succeeded", "started:preparing"]);
   });
@@ -40,7 +40,7 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
     const seen: string[] = [];
     const slow = scripted(async (event) => {
       seen.push(event.deploymentId);
-      await sleep(100);
+      await kit.clock.sleep(100);
     });
     const { logs, results } = kit.dispatcher(
       { on: ["terminal"], notifiers: [slow] },
@@ -49,7 +49,7 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
 
     for (const n of [1, 2, 3, 4])
       kit.dispatchers[0]!.handleTransition(makeDeployment("failed", { id: `dep_${n}` }));
-    await vi.waitFor(() => expect(results).toHaveLength(4), { timeout: 5_000 });
+    await kit.runUntil(() => results.length === 4);
 
     expect(seen).toEqual(["dep_3", "dep_4"]);
     expect(results.filter((result) => result.endsWith("dropped"))).toHaveLength(2);
@@ -63,36 +63,46 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
   it("close() waits for in-flight sends", async () => {
     const slow = await kit.receiver("ok");
     const delayed = scripted(async (event, signal) => {
-      await sleep(150);
-      await fetch(`${slow.origin}/${event.deploymentId}`, { method: "POST", signal });
+      await kit.clock.sleep(150);
+      await trackedFetch(`${slow.origin}/${event.deploymentId}`, { method: "POST", signal });
     });
     const { dispatcher: notifications, results } = kit.dispatcher({ on: ["terminal"], notifiers: [delayed] });
     notifications.handleTransition(makeDeployment("succeeded"));
+    const startedAt = kit.clock.now();
 
-    await notifications.close(2_000);
+    let closed = false;
+    const closing = notifications.close(2_000).then(() => (closed = true));
+    await kit.runUntil(() => closed);
+    await closing;
 
     expect(slow.requests).toHaveLength(1);
     expect(results).toEqual(["webhook:sent"]);
+    // It ended because the send did, not at its 2 s bound.
+    expect(kit.clock.now() - startedAt).toBe(150);
   });
 
   it("close() is bounded when a receiver hangs, and takes no new events afterwards", async () => {
     const hanging = await kit.receiver("hang");
     const { dispatcher: notifications, logs } = kit.dispatcher({
       on: ["terminal"],
-      notifiers: [new SlackNotifier({ url: `${hanging.origin}/services/x`, fetch })],
+      notifiers: [new SlackNotifier({ url: `${hanging.origin}/services/x`, fetch: trackedFetch })],
       timeoutMs: 5_000,
     });
     notifications.handleTransition(makeDeployment("failed"));
     await hanging.waitFor(1);
 
-    const started = performance.now();
-    await notifications.close(200);
-    const waited = performance.now() - started;
+    let closed = false;
+    const closing = notifications.close(200).then(() => (closed = true));
+    await kit.clock.advance(199);
+    const closedBeforeBound = closed;
+    await kit.clock.advance(1);
+    await closing;
     notifications.handleTransition(makeDeployment("failed", { id: "dep_after_close" }));
-    await sleep(50);
+    await kit.clock.advance(60_000);
+    await kit.runUntil(() => true);
 
-    expect(waited).toBeGreaterThanOrEqual(150);
-    expect(waited).toBeLessThan(1_500);
+    expect(closedBeforeBound).toBe(false);
+    expect(closed).toBe(true);
     expect(hanging.requests).toHaveLength(1);
     expect(
       logs.lines().some((line) => line["msg"] === "notifications still pending at shutdown were abandoned"),
@@ -106,7 +116,7 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
       {
         on: ["terminal"],
         notifiers: [
-          new SlackNotifier({ url: `${hanging.origin}/s`, fetch, states: ["failed"] }),
+          new SlackNotifier({ url: `${hanging.origin}/s`, fetch: trackedFetch, states: ["failed"] }),
           webhook(`${healthy.origin}/w`),
         ],
         timeoutMs: 5_000,
@@ -116,8 +126,11 @@ describe("NotificationDispatcher: filtering, queues and shutdown", () => {
 
     for (const n of [1, 2, 3])
       kit.dispatchers[0]!.handleTransition(makeDeployment("failed", { id: `dep_${n}` }));
-    await healthy.waitFor(3, 5_000);
+    // Time stands still: the Slack attempt hangs for good while the webhook sends all three.
+    await healthy.waitFor(3);
+    await hanging.waitFor(1);
 
+    expect(healthy.requests).toHaveLength(3);
     expect(hanging.requests).toHaveLength(1);
     expect(kit.dispatchers[0]!.stats().queued).toBe(2);
   });
