@@ -1,11 +1,7 @@
 import { isUtf8 } from "node:buffer";
 import express, { Router, type NextFunction, type Request, type Response } from "express";
 import { createFailedAuthLimiter } from "./rate-limit.js";
-import {
-  MalformedBodyError,
-  UnknownSourceError,
-  UnsupportedMediaTypeError,
-} from "../errors/index.js";
+import { MalformedBodyError, UnknownSourceError, UnsupportedMediaTypeError } from "../errors/index.js";
 import type { Operations } from "../operations/index.js";
 import type { Source, SourceContext, WebhookRequest } from "../sources/index.js";
 import { INGEST_OUTCOME_LOCAL } from "./metrics-routes.js";
