@@ -34,7 +34,7 @@ const realReconnectTimers: ReconnectTimers = {
 };
 
 /**
- * One `subscribe` websocket per Rancher project (rancher-api.md §6), shared by every waiter: the
+ * One `subscribe` websocket per Rancher project (docs/rancher-api.md §6), shared by every waiter: the
  * Rancher implementation of the engine's `ChangeFeed` (`src/backend/`).
  * Listeners get each `resource.change` and a `"resync"` after every (re)connect, so they poll
  * once to catch what happened while the socket was down. Reconnects with backoff until closed.
