@@ -133,7 +133,7 @@ const serverSchema = z
     headersTimeout: positiveDurationMs.default(10_000),
     /** How long a client may take to send a whole request, body included (`requestTimeout`). */
     requestTimeout: positiveDurationMs.default(30_000),
-    /** Per-client-IP limit on `/hooks/*`: at most `max` failed authentications (401/403) per `window`. */
+    /** Per-client-IP limit on `/hooks/*`: at most `max` failed authentications (401) per `window`. */
     rateLimit: z
       .strictObject({
         window: durationMs.default(60_000),

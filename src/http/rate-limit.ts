@@ -2,8 +2,13 @@ import type { NextFunction, Request, RequestHandler, Response } from "express";
 import { ipKeyGenerator } from "express-rate-limit";
 import { RateLimitedError } from "../errors/index.js";
 
-/** Answers that count as a failed authentication attempt (source verification refused the caller). */
-const FAILED_AUTH_STATUSES: ReadonlySet<number> = new Set([401, 403]);
+/**
+ * Answers that count as a failed authentication attempt: 401, the source refused the credentials.
+ * Not 403: that is `ERR_OUT_OF_SCOPE`, a CI caller whose token is valid but does not cover the
+ * delivery — a misconfigured pipeline, not a guesser, and it must not lock out the pipelines that
+ * share its address.
+ */
+const FAILED_AUTH_STATUSES: ReadonlySet<number> = new Set([401]);
 
 export interface FailedAuthLimiterOptions {
   /** Length of a counting window, ms. */
@@ -21,7 +26,7 @@ interface Window {
 
 /**
  * The pre-auth limiter of `/hooks/*`: per client IP (IPv6 by /56, as express-rate-limit keys it), it
- * counts only the requests that end in 401/403 — failed credentials — and, once `limit` of them
+ * counts only the requests that end in 401 — failed credentials — and, once `limit` of them
  * fall in one fixed window, answers every request from that IP with 429 (`Retry-After`: the rest of
  * the window) before anything else is checked. Authenticated deliveries never count, so a busy
  * registry sending thousands of valid deliveries from one address is never throttled, however many

@@ -6,6 +6,8 @@ import type { App } from "../../src/app.js";
 import { AppError } from "../../src/errors/index.js";
 import { RateLimitedError } from "../../src/errors/index.js";
 import { createFailedAuthLimiter } from "../../src/http/rate-limit.js";
+import { randomUUID } from "node:crypto";
+import jwt from "jsonwebtoken";
 import { createTestApp } from "../helpers/test-app.js";
 
 const GOOD = "Bearer good-credentials";
@@ -110,5 +112,29 @@ describe("/hooks rate limit", () => {
 
     expect(new Set(valid)).toEqual(new Set([200]));
     expect(guesses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  it("does not count a valid CI token refused as out of scope (403) against its address", async () => {
+    const secret = "rate-limit-ci-jwt-secret-0123456789abcdef";
+    ({ app } = createTestApp(
+      `storage: { path: ":memory:" }\nserver: { rateLimit: { window: 1m, max: 3 } }\nenvironments:\n  demo: { simulator: default, timeScale: 0.02 }\nsources:\n  ci: { jwtSecret: "${secret}" }\nrules:\n  - image: registry.example.com/shop/frontend\n    tags: { glob: "*" }\n    targets: [{ environment: demo, stack: shop, service: frontend }]\n`,
+    ));
+    const post = (scope: { images: string[] }, tag: string): request.Test =>
+      request(app!.http)
+        .post("/hooks/ci")
+        .set("content-type", "application/json")
+        .set(
+          "authorization",
+          `Bearer ${jwt.sign({ sub: "ci", scope }, secret, { algorithm: "HS256", expiresIn: 600, jwtid: randomUUID() })}`,
+        )
+        .send(JSON.stringify({ image: "registry.example.com/shop/frontend", tag }));
+
+    const refused: number[] = [];
+    for (let i = 0; i < 5; i += 1)
+      refused.push((await post({ images: ["registry.example.com/shop/other"] }, `1.0.${i}`)).status);
+    const inScope = await post({ images: ["registry.example.com/shop/frontend"] }, "2.0.0");
+
+    expect(refused).toEqual([403, 403, 403, 403, 403]);
+    expect(inScope.status).toBe(202);
   });
 });
