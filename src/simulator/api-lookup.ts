@@ -72,7 +72,7 @@ export type Found =
   | { readonly resource: "container"; readonly id: number }
   | { readonly resource: "host"; readonly id: number };
 
-/** Looks up one row of the call's project by formatted id (any letters, §1.4); 404 if absent. */
+/** Looks up one row of the call's project by formatted id (any letters, docs/rancher-api.md §1.4); 404 if absent. */
 export function findOne(call: ApiCall, info: TypeInfo, idText: string): Found {
   const id = parseId(idText);
   if (id === undefined || call.projectId === undefined) throw notFound();

@@ -127,7 +127,7 @@ export function transitioningStateFor(action: ProcessAction, from: ServiceState)
   }
 }
 
-/** States in which the service keeps its containers reconciled (ServiceDiscoveryServiceImpl, §3.3). */
+/** States in which the service keeps its containers reconciled (ServiceDiscoveryServiceImpl, docs/rancher-api.md §3.3). */
 export const RECONCILE_STATES: ReadonlySet<ServiceState> = new Set<ServiceState>([
   "activating",
   "active",

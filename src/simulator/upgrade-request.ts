@@ -26,12 +26,12 @@ export interface UpgradeRequest {
   readonly toService: InputMap | null;
 }
 
-/** Sidekick image that means "remove this sidekick" (compose's convention, §4.2 item 4). */
+/** Sidekick image that means "remove this sidekick" (compose's convention, docs/rancher-api.md §4.2 item 4). */
 export const REMOVE_SIDEKICK_IMAGE = "rancher/none";
 
 const GLOBAL_LABEL = "io.rancher.scheduler.global";
 
-/** Step 5 of §3.5: convert and check the body against the input schema (422 with field codes). */
+/** Step 5 of docs/rancher-api.md §3.5: convert and check the body against the input schema (422 with field codes). */
 export function parseUpgradeBody(body: InputMap): UpgradeRequest {
   const strategy = readObject(body, "inServiceStrategy");
   const toService = readObject(body, "toServiceStrategy");
@@ -64,7 +64,7 @@ const hasGlobalLabel = (config: LaunchConfigMap | null | undefined): boolean => 
   return isInputMap(labels) && asText(labels[GLOBAL_LABEL]).toLowerCase() === "true";
 };
 
-/** Step 6 of §3.5: the upgrade filters of §4.1 (sentences in `fieldName`, as Cattle does). */
+/** Step 6 of docs/rancher-api.md §3.5: the upgrade filters of docs/rancher-api.md §4.1 (sentences in `fieldName`, as Cattle does). */
 export function checkUpgrade(
   service: SimService,
   request: UpgradeRequest,

@@ -43,7 +43,7 @@ export const ciSource: SourceDescriptor<"ci"> = {
 };
 
 /**
- * CI callers (Travis, CircleCI, GitHub Actions, GitLab CI, curl; docs/webhooks.md "CI jobs", docs/webhooks.md "CI jobs"):
+ * CI callers (Travis, CircleCI, GitHub Actions, GitLab CI, curl; docs/webhooks.md "CI jobs"):
  * `POST /hooks/ci` with `Authorization: Bearer <JWT>`.
  *
  * - Auth: a JWT signed HS256 with `sources.ci.jwtSecret`, or RS256/ES256 verified with the public

@@ -13,8 +13,7 @@ export interface DockerHubSourceOptions {
 }
 
 /**
- * Content types accepted from Docker Hub. Docker does not document the header (docs/webhooks.md "Docker Hub":
- * Docker does not say), so besides `application/json` this accepts what a plain HTTP client sends
+ * Content types accepted from Docker Hub. Docker does not document the header, so besides `application/json` this accepts what a plain HTTP client sends
  * by default (`text/plain`, `application/octet-stream`) and a request with no Content-Type at all
  * (the empty string: the ingest route maps a missing header to `""`). The body is parsed as JSON
  * whatever the header says; the URL token is what authenticates the request.

@@ -83,8 +83,8 @@ export const registrySource: SourceDescriptor<"registry"> = {
  * - A triggering event with an invalid repository, tag, digest or host makes the whole delivery a
  *   422: a real registry never sends one.
  *
- * Fixtures: `test/fixtures/payloads/registry/` (real captures from Distribution 2.8.2 and the v3
- * example of webhooks.md).
+ * Fixtures: `test/fixtures/payloads/registry/` (real captures from Distribution 2.8.2, and a v3
+ * `events.v2+json` envelope in the shape Distribution v3 documents).
  */
 export function createRegistrySource(options: RegistrySourceOptions): Source {
   return {

@@ -22,7 +22,7 @@ describe("secretsEqual", () => {
 });
 
 describe("verifyHmacSha256", () => {
-  // GitHub's documented test vector (docs/webhooks.md "GHCR").
+  // GitHub's documented test vector ("Validating webhook deliveries" in GitHub's webhook docs).
   const secret = "It's a Secret to Everybody";
   const body = Buffer.from("Hello, World!");
   const signature = "sha256=757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17";
