@@ -26,7 +26,7 @@ export interface UpgradeRequest {
   readonly toService: InputMap | null;
 }
 
-/** Sidekick image that means "remove this sidekick" (compose's convention, docs/rancher-api.md §4.2 item 4). */
+/** Sidekick image that means "remove this sidekick" (compose's convention, docs/rancher-api.md §4.2). */
 export const REMOVE_SIDEKICK_IMAGE = "rancher/none";
 
 const GLOBAL_LABEL = "io.rancher.scheduler.global";
