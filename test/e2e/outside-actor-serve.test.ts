@@ -20,7 +20,7 @@ const root = fileURLToPath(new URL("../../", import.meta.url));
 const REGISTRY = "registry.example.com";
 const WORKER = `${REGISTRY}/shop/worker`;
 const BEARER = "e2e-outside-actor-registry-token";
-const WAIT_MS = 30_000;
+const WAIT_MS = 90_000;
 const TERMINAL = new Set(["succeeded", "rolled-back", "failed", "canceled", "superseded", "skipped"]);
 
 const capture = JSON.parse(
@@ -90,8 +90,8 @@ sources:
 admin: { readOpen: true }
 defaults:
   strategy: { batchSize: 1, intervalMillis: 200, startFirst: false }
-  upgradeTimeout: 20s
-  verify: { soak: 5s, timeout: 30s }
+  upgradeTimeout: 45s
+  verify: { soak: 8s, timeout: 45s }
   onFailure: rollback
 rules:
   - image: ${WORKER}
@@ -278,7 +278,7 @@ describe("drover serve against another Rancher client (docs/reliability.md)", ()
       `upgrade docker:${WORKER}:actor-9.9`,
     ]);
     expect(worker(sim).launchConfig.imageUuid).toBe(`docker:${WORKER}:actor-9.9`);
-  }, 60_000);
+  }, 150_000);
 
   it("succeeds when another actor finishes its upgrade while it verifies", async () => {
     const sim = await startSimulator();
@@ -295,7 +295,7 @@ describe("drover serve against another Rancher client (docs/reliability.md)", ()
     expect(actions(sim)).toEqual([`upgrade docker:${WORKER}:9.5.0`, "finishupgrade"]);
     expect(worker(sim).state).toBe("active");
     expect(worker(sim).launchConfig.imageUuid).toBe(`docker:${WORKER}:9.5.0`);
-  }, 60_000);
+  }, 150_000);
 
   it("two drovers on one Rancher take turns: the second waits out the first's upgrade", async () => {
     const sim = await startSimulator();
@@ -325,7 +325,7 @@ describe("drover serve against another Rancher client (docs/reliability.md)", ()
     ]);
     expect(worker(sim).state).toBe("active");
     expect(worker(sim).launchConfig.imageUuid).toBe(`docker:${WORKER}:9.6.0`);
-  }, 60_000);
+  }, 150_000);
 
   it("rolls back a crash-looping image on a service without a health check", async () => {
     const sim = await startSimulator();
@@ -339,5 +339,5 @@ describe("drover serve against another Rancher client (docs/reliability.md)", ()
     expect(actions(sim)).toEqual([`upgrade docker:${WORKER}:crash-1.0.0`, "rollback"]);
     await otherClient(sim).waitFor("active");
     expect(worker(sim).launchConfig.imageUuid).toBe(`docker:${WORKER}:1.0.0`);
-  }, 60_000);
+  }, 150_000);
 });
