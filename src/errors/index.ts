@@ -11,7 +11,6 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   RouteNotFoundError,
-  UnavailableError,
   UnknownSourceError,
   UnsupportedMediaTypeError,
   WAIT_ERRORS,
