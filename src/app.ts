@@ -11,4 +11,3 @@ export {
   type Core,
   type CoreDeps,
 } from "./compose/index.js";
-export { restartOnlyChanges } from "./config/index.js";

@@ -2,7 +2,6 @@ export { DeploymentEngine, DEFAULT_CONCURRENCY, type EngineStats } from "./deplo
 export type { DeployContext, RancherResolver, RancherTarget } from "./deploy-context.js";
 export { runDeployment, type RunOptions, type StartStep } from "./run-deployment.js";
 export { planRecovery, type RecoveryPlan } from "./plan-recovery.js";
-export { ERR as DEPLOYMENT_ERRORS, DeploymentFailure } from "./deployment-failure.js";
 export {
   buildUpgradeBody,
   currentImage,

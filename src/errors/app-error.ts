@@ -14,3 +14,9 @@ export abstract class AppError extends Error {
     this.name = new.target.name;
   }
 }
+
+/**
+ * The code answered for a failure that is not an {@link AppError} (a bug): HTTP answers 500 with it
+ * and a generic message; the details go only to the log.
+ */
+export const INTERNAL_ERROR_CODE = "ERR_INTERNAL" satisfies AppError["code"];

@@ -36,12 +36,6 @@ export class AuthError extends AppError {
   override readonly status = 401;
 }
 
-/** 503: the service is shutting down or not ready. */
-export class UnavailableError extends AppError {
-  readonly code = "ERR_UNAVAILABLE";
-  override readonly status = 503;
-}
-
 /** 400: a path segment that is not valid percent-encoding (`/api/deployments/%E0`). */
 export class MalformedPathError extends AppError {
   readonly code = "ERR_PATH_MALFORMED";

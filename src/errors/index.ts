@@ -1,4 +1,4 @@
-export { AppError } from "./app-error.js";
+export { AppError, INTERNAL_ERROR_CODE } from "./app-error.js";
 export { UsageError } from "./usage-error.js";
 export { ConfigError, formatConfigIssue, type ConfigIssue } from "./config-error.js";
 export {
@@ -11,7 +11,6 @@ export {
   PayloadTooLargeError,
   RateLimitedError,
   RouteNotFoundError,
-  UnavailableError,
   UnknownSourceError,
   UnsupportedMediaTypeError,
   WAIT_ERRORS,

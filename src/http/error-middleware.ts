@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import {
   AppError,
   BadRequestError,
+  INTERNAL_ERROR_CODE,
   MalformedBodyError,
   PayloadTooLargeError,
   RouteNotFoundError,
@@ -61,7 +62,7 @@ export function createErrorMiddleware(logger: Logger) {
     }
     if (known === undefined) {
       log.error({ err: error }, "unhandled error");
-      res.status(500).json({ error: { code: "ERR_INTERNAL", message: "internal error" } });
+      res.status(500).json({ error: { code: INTERNAL_ERROR_CODE, message: "internal error" } });
       return;
     }
     if (known.status >= 500) log.error({ err: known }, "request failed");

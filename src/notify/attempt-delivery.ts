@@ -1,5 +1,5 @@
 import type { DeployEvent } from "./deploy-event.js";
-import { NotificationError } from "./notification-error.js";
+import { NOTIFY_ERR, NotificationError } from "./notification-error.js";
 import type { Notifier } from "./notifier.js";
 import { realTimers, type Timers } from "./timers.js";
 
@@ -25,7 +25,7 @@ export async function attemptDelivery(input: AttemptDeliveryInput): Promise<void
   const timer = timers.setTimeout(() => timeout.abort(), input.timeoutMs);
   const signal = AbortSignal.any([timeout.signal, input.shutdown]);
   const timedOut = (): NotificationError =>
-    new NotificationError("ERR_NOTIFY_TIMEOUT", `no answer within ${input.timeoutMs} ms`, {
+    new NotificationError(NOTIFY_ERR.TIMEOUT, `no answer within ${input.timeoutMs} ms`, {
       retryable: true,
     });
   if (signal.aborted) {
@@ -51,7 +51,7 @@ export async function attemptDelivery(input: AttemptDeliveryInput): Promise<void
 /** Errors from custom notifiers or fetch internals count as transient network failures. */
 export function asNotificationError(error: unknown): NotificationError {
   if (error instanceof NotificationError) return error;
-  return new NotificationError("ERR_NOTIFY_NETWORK", "notifier failed", { retryable: true, cause: error });
+  return new NotificationError(NOTIFY_ERR.NETWORK, "notifier failed", { retryable: true, cause: error });
 }
 
 /** Resolves when `wait` does or when `signal` aborts, whichever comes first. */

@@ -2,7 +2,7 @@ import { NOTIFIER_SETTINGS } from "../config/index.js";
 import type { DeploymentState } from "../domain/index.js";
 import type { DeployEvent } from "./deploy-event.js";
 import { isDockerOwnedUrl } from "./is-docker-owned-url.js";
-import { NotificationError } from "./notification-error.js";
+import { NOTIFY_ERR, NotificationError } from "./notification-error.js";
 import type { Notifier, NotifierDescriptor } from "./notifier.js";
 import { postJson } from "./post-json.js";
 
@@ -66,7 +66,7 @@ export class DockerHubCallbackNotifier implements Notifier {
     if (url === undefined) return;
     if (!isDockerOwnedUrl(url)) {
       throw new NotificationError(
-        "ERR_NOTIFY_REFUSED",
+        NOTIFY_ERR.REFUSED,
         `callback_url host ${describeHost(url)} is not a Docker-owned https host; not called`,
         { retryable: false },
       );

@@ -20,6 +20,7 @@ export {
 /** The notifier registry: one descriptor per key under `notifications:`. */
 export { NOTIFIER_KINDS, NOTIFIERS } from "./registry.js";
 export {
+  NOTIFY_ERR,
   NotificationError,
   type NotificationErrorCode,
   type NotificationErrorOptions,

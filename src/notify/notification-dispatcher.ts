@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import { isTerminal, type Deployment } from "../domain/index.js";
 import { createDeployEvent, type DeployEvent } from "./deploy-event.js";
 import { asNotificationError, attemptDelivery, untilAborted } from "./attempt-delivery.js";
+import { NOTIFY_ERR } from "./notification-error.js";
 import type { Notifier, NotifierKind } from "./notifier.js";
 import { realTimers, sleepOn, type Timers } from "./timers.js";
 
@@ -247,7 +248,7 @@ export class NotificationDispatcher {
         const err = { code: failure.code, message: failure.message, httpStatus: failure.httpStatus };
         if (!failure.retryable || attempt >= job.attempts || this.#abort.signal.aborted) {
           this.#log.warn({ ...fields(job), attempts: attempt, err }, "notification not delivered");
-          this.#report(job, failure.code === "ERR_NOTIFY_REFUSED" ? "refused" : "failed");
+          this.#report(job, failure.code === NOTIFY_ERR.REFUSED ? "refused" : "failed");
           return;
         }
         const delayMs =

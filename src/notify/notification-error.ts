@@ -1,13 +1,23 @@
 import { AppError } from "../errors/index.js";
 
 /** Stable codes of a failed notification delivery. */
-export type NotificationErrorCode =
-  | "ERR_NOTIFY_NETWORK"
-  | "ERR_NOTIFY_TIMEOUT"
-  | "ERR_NOTIFY_HTTP"
-  | "ERR_NOTIFY_REJECTED"
-  | "ERR_NOTIFY_REDIRECT"
-  | "ERR_NOTIFY_REFUSED";
+export const NOTIFY_ERR = {
+  /** The request failed before an answer (connection refused, reset, DNS…); retryable. */
+  NETWORK: "ERR_NOTIFY_NETWORK",
+  /** No answer within the timeout, or the delivery was stopped by shutdown; retryable. */
+  TIMEOUT: "ERR_NOTIFY_TIMEOUT",
+  /** 408, 429 or 5xx; retryable. */
+  HTTP: "ERR_NOTIFY_HTTP",
+  /** Any other 4xx; not retryable. */
+  REJECTED: "ERR_NOTIFY_REJECTED",
+  /** A 3xx (redirects are never followed); not retryable. */
+  REDIRECT: "ERR_NOTIFY_REDIRECT",
+  /** The notifier refused to send (e.g. a callback URL outside the sender's domain); not retryable. */
+  REFUSED: "ERR_NOTIFY_REFUSED",
+} as const;
+
+/** One of {@link NOTIFY_ERR}. */
+export type NotificationErrorCode = (typeof NOTIFY_ERR)[keyof typeof NOTIFY_ERR];
 
 export interface NotificationErrorOptions {
   /** Whether another attempt may succeed (network errors, timeouts, 408, 429, 5xx). */

@@ -1,5 +1,5 @@
 import { safeUrl } from "../log/index.js";
-import { NotificationError } from "./notification-error.js";
+import { NOTIFY_ERR, NotificationError } from "./notification-error.js";
 
 export interface PostJsonInput {
   readonly fetch: typeof fetch;
@@ -34,12 +34,12 @@ export async function postJson(input: PostJsonInput): Promise<void> {
     });
   } catch (error) {
     if (input.signal.aborted) {
-      throw new NotificationError("ERR_NOTIFY_TIMEOUT", `no answer from ${where} in time`, {
+      throw new NotificationError(NOTIFY_ERR.TIMEOUT, `no answer from ${where} in time`, {
         retryable: true,
         cause: error,
       });
     }
-    throw new NotificationError("ERR_NOTIFY_NETWORK", `network error posting to ${where}`, {
+    throw new NotificationError(NOTIFY_ERR.NETWORK, `network error posting to ${where}`, {
       retryable: true,
       cause: error,
     });
@@ -49,7 +49,7 @@ export async function postJson(input: PostJsonInput): Promise<void> {
   if (status >= 200 && status < 300) return;
   if (status >= 300 && status < 400) {
     throw new NotificationError(
-      "ERR_NOTIFY_REDIRECT",
+      NOTIFY_ERR.REDIRECT,
       `${where} answered ${status}; redirects are not followed`,
       {
         retryable: false,
@@ -59,13 +59,13 @@ export async function postJson(input: PostJsonInput): Promise<void> {
   }
   if (status === 408 || status === 429 || status >= 500) {
     const retryAfterMs = status === 429 ? parseRetryAfter(response.headers.get("retry-after")) : undefined;
-    throw new NotificationError("ERR_NOTIFY_HTTP", `${where} answered ${status}`, {
+    throw new NotificationError(NOTIFY_ERR.HTTP, `${where} answered ${status}`, {
       retryable: true,
       httpStatus: status,
       ...(retryAfterMs === undefined ? {} : { retryAfterMs }),
     });
   }
-  throw new NotificationError("ERR_NOTIFY_REJECTED", `${where} answered ${status}`, {
+  throw new NotificationError(NOTIFY_ERR.REJECTED, `${where} answered ${status}`, {
     retryable: false,
     httpStatus: status,
   });

@@ -1,5 +1,5 @@
 export { RancherClient, type RancherClientOptions, type ServiceRef } from "./rancher-client.js";
-export { DEFAULT_RETRY, TransientRancherError, type RetryPolicy } from "./rancher-http.js";
+export { DEFAULT_RETRY, type RetryPolicy } from "./rancher-http.js";
 export {
   RancherApiError,
   RancherAuthError,

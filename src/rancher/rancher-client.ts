@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
-import { RancherApiError, RancherNotFoundError } from "./rancher-errors.js";
-import { RancherHttp, TransientRancherError, type RancherHttpOptions } from "./rancher-http.js";
+import { RancherApiError, RancherNotFoundError, TransientRancherError } from "./rancher-errors.js";
+import { RancherHttp, type RancherHttpOptions } from "./rancher-http.js";
 import {
   isRemoved,
   type Collection,

@@ -57,6 +57,15 @@ export class RancherUnavailableError extends AppError {
   override readonly status = 503;
 }
 
+/** A transient failure: a network error, a timeout or a 408/429/5xx answer. */
+export class TransientRancherError extends RancherUnavailableError {
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, retryAfterMs?: number) {
+    super(message);
+    this.retryAfterMs = retryAfterMs;
+  }
+}
+
 /** A project, stack or service name did not resolve. */
 export class RancherNotFoundError extends AppError {
   readonly code = "ERR_RANCHER_NOT_FOUND";

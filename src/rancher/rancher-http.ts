@@ -1,7 +1,7 @@
 import { got, type Method } from "got";
 import type { Logger } from "pino";
 import { safeUrl } from "../log/index.js";
-import { RancherApiError, RancherAuthError, RancherUnavailableError } from "./rancher-errors.js";
+import { RancherApiError, RancherAuthError, TransientRancherError } from "./rancher-errors.js";
 
 /** Error codes of network failures worth retrying. */
 const RETRYABLE_NETWORK_CODES = new Set([
@@ -38,15 +38,6 @@ export interface RancherHttpOptions {
   readonly random?: () => number;
   /** Called once per HTTP exchange with the call kind (`get`, `upgrade`…) and outcome (`ok`, `http_404`, `network`…). */
   readonly onCall?: (kind: string, outcome: string) => void;
-}
-
-/** A transient failure: a network error, a timeout or a 408/429/5xx answer. */
-export class TransientRancherError extends RancherUnavailableError {
-  readonly retryAfterMs: number | undefined;
-  constructor(message: string, retryAfterMs?: number) {
-    super(message);
-    this.retryAfterMs = retryAfterMs;
-  }
 }
 
 const defaultSleep = (ms: number): Promise<void> =>

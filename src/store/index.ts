@@ -4,12 +4,7 @@
  * @module
  */
 export { openStore, type OpenStoreOptions } from "./open-store.js";
-export {
-  acquireProcessLock,
-  StoreLockedError,
-  type ProcessLock,
-  type ProcessLockOptions,
-} from "./process-lock.js";
+export { acquireProcessLock, type ProcessLock, type ProcessLockOptions } from "./process-lock.js";
 export type {
   DeliveryKey,
   DeploymentPage,
@@ -25,6 +20,7 @@ export {
   DeploymentNotFoundError,
   InvalidCursorError,
   StoreConflictError,
+  StoreLockedError,
   StoreOpenError,
   StoreUnavailableError,
   STORE_RETRY_AFTER_SECONDS,

@@ -1,28 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { AppError } from "../errors/index.js";
-
-/**
- * Another live `drover serve` holds the database (`lockFile`, held by `holderPid` when known).
- * The CLI commands that share the database with a running serve (`deploy`, `deployments`) never
- * take the lock.
- */
-export class StoreLockedError extends AppError {
-  readonly code = "ERR_STORE_LOCKED";
-  readonly lockFile: string;
-  readonly holderPid: number | undefined;
-
-  constructor(database: string, lockFile: string, holderPid: number | undefined) {
-    const holder = holderPid === undefined ? "another process" : `process ${holderPid}`;
-    super(
-      `the database ${database} is in use by another drover serve (${holder}, lock ${lockFile}); ` +
-        "only one serve may use a database: stop the other one, or give this one its own storage.path",
-    );
-    this.lockFile = lockFile;
-    this.holderPid = holderPid;
-  }
-}
+import { StoreLockedError } from "./store-errors.js";
 
 /** A held lock; `release()` is idempotent. */
 export interface ProcessLock {

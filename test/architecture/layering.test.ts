@@ -75,6 +75,30 @@ describe("layering lint rules (eslint/layers.js)", () => {
   );
 
   it(
+    "lets the simulator import src/errors and nothing else of drover",
+    async () => {
+      expect(
+        await restrictedImports(
+          eslint,
+          "src/simulator/index.ts",
+          'import { AppError } from "../errors/index.js";\nexport const x = AppError;\n',
+        ),
+      ).toEqual([]);
+      expect(
+        await restrictedImports(
+          eslint,
+          "src/simulator/index.ts",
+          'import type { Deployment } from "../domain/index.js";\nexport type X = Deployment;\n',
+        ),
+      ).toEqual([expect.stringContaining("Layering: src/simulator may not import src/domain")]);
+      expect(
+        await restrictedImports(eslint, "src/simulator/index.ts", 'export * from "../log/index.js";\n'),
+      ).toEqual([expect.stringContaining("Layering: src/simulator may not import src/log")]);
+    },
+    LINT_TIMEOUT_MS,
+  );
+
+  it(
     "lets allowed imports through and keeps the index-only rule in every folder",
     async () => {
       expect(
@@ -125,6 +149,10 @@ describe("layering lint rules (eslint/layers.js)", () => {
       expect.arrayContaining(["store", "deploy", "rancher", "simulator"]),
     );
     expect(layers.forbiddenImports("simulator", folders, [])).toContain("cli");
+    expect(layers.forbiddenImports("simulator", folders, [])).toEqual(
+      expect.arrayContaining(folders.filter((folder) => folder !== "simulator" && folder !== "errors")),
+    );
+    expect(layers.forbiddenImports("simulator", folders, [])).not.toContain("errors");
     expect(layers.forbiddenImports("simulator", folders)).toEqual(
       layers.forbiddenImports("simulator", folders, []),
     );

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { restartOnlyChanges } from "../src/app.js";
-import { loadConfig, type Config } from "../src/config/index.js";
+import { loadConfig, restartOnlyChanges, type Config } from "../../src/config/index.js";
 
 const BASE = `storage: { path: ":memory:" }\nenvironments:\n  demo: { simulator: default }\n`;
 
