@@ -25,6 +25,7 @@ Deploys one image to one target through drover's engine and store (no server nee
 
 Options:
   --target T          environment/stack/service, or environment/stack/service/sidekick
+                      (each a name of letters, digits, _ . -, at most 128)
   --config FILE       mapping file (default: $DROVER_CONFIG or config/drover.yml)
   --wait              run the deployment here (or follow a drover serve sharing the
                       database that picks it up first), print its stored progress,
@@ -148,11 +149,13 @@ function parseReference(text: string | undefined): Pick<ManualDeployRequest, "im
   return digest === undefined ? { image, tag } : { image, tag, digest };
 }
 
+/** `--target` → the target, with the grammar the admin API and the mapping file use. */
 function parseTarget(text: string | undefined): DeployTarget {
-  const target = text === undefined ? undefined : parseTargetText(text);
-  if (target === undefined)
-    throw new UsageError("--target must be ENVIRONMENT/STACK/SERVICE or ENVIRONMENT/STACK/SERVICE/SIDEKICK");
-  return target;
+  const usage = "--target must be ENVIRONMENT/STACK/SERVICE or ENVIRONMENT/STACK/SERVICE/SIDEKICK";
+  if (text === undefined) throw new UsageError(usage);
+  const parsed = parseTargetText(text);
+  if (!parsed.ok) throw new UsageError(`${usage}: ${parsed.problem}`);
+  return parsed.value;
 }
 
 /** Runs a deploy operation, turning what it refuses into usage errors (exit 2). */

@@ -34,4 +34,11 @@ export {
   type NormalizedImage,
   type NormalizedImageResult,
 } from "./image-reference.js";
-export { parseTargetText } from "./target-text.js";
+export {
+  formatTargetText,
+  MAX_TARGET_TEXT_LENGTH,
+  parseTargetText,
+  TARGET_NAME,
+  TARGET_NAME_PATTERN,
+  type TargetTextResult,
+} from "./target-text.js";
