@@ -2,6 +2,7 @@ import { createCore, type CoreDeps } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
 import {
   DIGEST_PATTERN,
+  isSuccessful,
   isTerminal,
   parseTargetText,
   splitImageReference,
@@ -128,7 +129,7 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
         }
         const reason = final.error === undefined ? "" : ` (${final.error.code}: ${final.error.message})`;
         io.stdout.write(`${final.id} ${final.state}${reason}\n`);
-        return final.state === "succeeded" || final.state === "skipped" ? 0 : 1;
+        return isSuccessful(final.state) ? 0 : 1;
       } finally {
         await core.close();
       }

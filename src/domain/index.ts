@@ -2,6 +2,7 @@ export { OPERATOR_SOURCES, type ImagePush, type OperatorSource, type PushSource 
 export {
   DEPLOYMENT_STATES,
   TERMINAL_STATES,
+  isSuccessful,
   isTerminal,
   targetKey,
   targetName,

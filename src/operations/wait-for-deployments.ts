@@ -1,5 +1,5 @@
 import type { DeploymentEngine } from "../deploy/index.js";
-import { isTerminal, targetName, type Deployment } from "../domain/index.js";
+import { isTerminal, targetName, type Deployment, type DeploymentState } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** What waiting on deployments needs (`POST /hooks/ci?wait=`; wired by the composition root). */
@@ -13,7 +13,7 @@ export interface DeploymentWatch {
 /** A deployment as a webhook answer shows it; `reason` says why one did not succeed. */
 export interface DeploymentSummary {
   readonly id: string;
-  readonly state: string;
+  readonly state: DeploymentState;
   readonly target: string;
   readonly image: string;
   readonly reason?: string;
