@@ -1,12 +1,10 @@
 import { createCore, type CoreDeps } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
 import {
-  DIGEST_PATTERN,
   isSuccessful,
   isTerminal,
+  parseImageReference,
   parseTargetText,
-  splitImageReference,
-  TAG_PATTERN,
   type DeployTarget,
 } from "../domain/index.js";
 import { PayloadInvalidError, UsageError } from "../errors/index.js";
@@ -139,15 +137,23 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
 
 export const deployCommand: CliCommand = createDeployCommand();
 
-/** `IMAGE:TAG[@DIGEST]` → its parts as written (the image name is checked by the deploy operation). */
+/** `IMAGE:TAG[@DIGEST]` → the normalised name, tag and digest, checked like the admin API checks them. */
 function parseReference(text: string | undefined): Pick<ManualDeployRequest, "image" | "tag" | "digest"> {
   if (text === undefined) throw new UsageError("IMAGE:TAG is required");
-  const { image, tag, digest } = splitImageReference(text);
+  const parsed = parseImageReference(text);
+  if (!parsed.ok) {
+    switch (parsed.part) {
+      case "name":
+        throw new UsageError(`invalid image name "${parsed.written.slice(0, 100)}": ${parsed.problem}`);
+      case "tag":
+        throw new UsageError(`"${parsed.written}" is not a valid tag`);
+      case "digest":
+        throw new UsageError(`"${parsed.written}" is not a sha256 digest`);
+    }
+  }
+  const { name, tag, digest } = parsed.value;
   if (tag === undefined) throw new UsageError(`"${text}" has no tag; write IMAGE:TAG`);
-  if (!TAG_PATTERN.test(tag)) throw new UsageError(`"${tag}" is not a valid tag`);
-  if (text.includes("@") && (digest === undefined || !DIGEST_PATTERN.test(digest)))
-    throw new UsageError(`"${digest ?? ""}" is not a sha256 digest`);
-  return digest === undefined ? { image, tag } : { image, tag, digest };
+  return digest === undefined ? { image: name, tag } : { image: name, tag, digest };
 }
 
 /** `--target` → the target, with the grammar the admin API and the mapping file use. */

@@ -24,6 +24,7 @@ export {
   isRegistryHost,
   MAX_IMAGE_NAME_LENGTH,
   normalizeImageName,
+  parseImageReference,
   REGISTRY_HOST_PATTERN,
   REPOSITORY_PATTERN,
   splitImageName,
@@ -32,6 +33,8 @@ export {
   type ImageNameParts,
   type ImageNameResult,
   type ImageReferenceParts,
+  type ImageReferenceResult,
+  type ParsedImageReference,
   type NormalizedImage,
   type NormalizedImageResult,
 } from "./image-reference.js";
