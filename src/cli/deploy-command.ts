@@ -1,11 +1,10 @@
 import { createCore, type CoreDeps } from "../app.js";
 import { ConfigHolder, loadConfig, parseDurationMs, readProcessSettings } from "../config/index.js";
 import {
-  DIGEST_PATTERN,
+  isSuccessful,
   isTerminal,
+  parseImageReference,
   parseTargetText,
-  splitImageReference,
-  TAG_PATTERN,
   type DeployTarget,
 } from "../domain/index.js";
 import { PayloadInvalidError, UsageError } from "../errors/index.js";
@@ -25,6 +24,7 @@ Deploys one image to one target through drover's engine and store (no server nee
 
 Options:
   --target T          environment/stack/service, or environment/stack/service/sidekick
+                      (each a name of letters, digits, _ . -, at most 128)
   --config FILE       mapping file (default: $DROVER_CONFIG or config/drover.yml)
   --wait              run the deployment here (or follow a drover serve sharing the
                       database that picks it up first), print its stored progress,
@@ -127,7 +127,7 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
         }
         const reason = final.error === undefined ? "" : ` (${final.error.code}: ${final.error.message})`;
         io.stdout.write(`${final.id} ${final.state}${reason}\n`);
-        return final.state === "succeeded" || final.state === "skipped" ? 0 : 1;
+        return isSuccessful(final.state) ? 0 : 1;
       } finally {
         await core.close();
       }
@@ -137,22 +137,32 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
 
 export const deployCommand: CliCommand = createDeployCommand();
 
-/** `IMAGE:TAG[@DIGEST]` → its parts as written (the image name is checked by the deploy operation). */
+/** `IMAGE:TAG[@DIGEST]` → the normalised name, tag and digest, checked like the admin API checks them. */
 function parseReference(text: string | undefined): Pick<ManualDeployRequest, "image" | "tag" | "digest"> {
   if (text === undefined) throw new UsageError("IMAGE:TAG is required");
-  const { image, tag, digest } = splitImageReference(text);
+  const parsed = parseImageReference(text);
+  if (!parsed.ok) {
+    switch (parsed.part) {
+      case "name":
+        throw new UsageError(`invalid image name "${parsed.written.slice(0, 100)}": ${parsed.problem}`);
+      case "tag":
+        throw new UsageError(`"${parsed.written}" is not a valid tag`);
+      case "digest":
+        throw new UsageError(`"${parsed.written}" is not a sha256 digest`);
+    }
+  }
+  const { name, tag, digest } = parsed.value;
   if (tag === undefined) throw new UsageError(`"${text}" has no tag; write IMAGE:TAG`);
-  if (!TAG_PATTERN.test(tag)) throw new UsageError(`"${tag}" is not a valid tag`);
-  if (text.includes("@") && (digest === undefined || !DIGEST_PATTERN.test(digest)))
-    throw new UsageError(`"${digest ?? ""}" is not a sha256 digest`);
-  return digest === undefined ? { image, tag } : { image, tag, digest };
+  return digest === undefined ? { image: name, tag } : { image: name, tag, digest };
 }
 
+/** `--target` → the target, with the grammar the admin API and the mapping file use. */
 function parseTarget(text: string | undefined): DeployTarget {
-  const target = text === undefined ? undefined : parseTargetText(text);
-  if (target === undefined)
-    throw new UsageError("--target must be ENVIRONMENT/STACK/SERVICE or ENVIRONMENT/STACK/SERVICE/SIDEKICK");
-  return target;
+  const usage = "--target must be ENVIRONMENT/STACK/SERVICE or ENVIRONMENT/STACK/SERVICE/SIDEKICK";
+  if (text === undefined) throw new UsageError(usage);
+  const parsed = parseTargetText(text);
+  if (!parsed.ok) throw new UsageError(`${usage}: ${parsed.problem}`);
+  return parsed.value;
 }
 
 /** Runs a deploy operation, turning what it refuses into usage errors (exit 2). */

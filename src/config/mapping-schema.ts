@@ -1,14 +1,18 @@
 import semver from "semver";
 import { z } from "zod";
+import { TARGET_NAME_PATTERN } from "../domain/index.js";
 import { notificationsSchema } from "./notifier-settings.js";
 import { byteSize, durationMs, httpUrl } from "./schema-primitives.js";
 import { sourcesSchema } from "./source-settings.js";
 
-const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+/** A name of a target, as the admin API and `drover deploy --target` accept it. */
 const name = (what: string) =>
   z
     .string()
-    .regex(NAME_PATTERN, `${what} must start with a letter or digit and use only letters, digits, _ . -`);
+    .regex(
+      TARGET_NAME_PATTERN,
+      `${what} must start with a letter or digit and use only letters, digits, _ . - (at most 128)`,
+    );
 
 const batchSize = z.number().int().min(1).max(100);
 const intervalMillis = z.number().int().min(0).max(3_600_000);

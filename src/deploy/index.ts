@@ -8,6 +8,7 @@ export {
   deploymentImage,
   inspectNewContainers,
   isMutableTag,
+  targetLaunchConfig,
   type HealthReport,
 } from "./service-inspection.js";
 export {

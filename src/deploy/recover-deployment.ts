@@ -1,6 +1,6 @@
 import type { Logger } from "pino";
 import {
-  splitImageReference,
+  parseImageReference,
   type Deployment,
   type DeploymentError,
   type DeploymentState,
@@ -86,12 +86,22 @@ export async function recoverDeployment(
         pendingAction: null,
       });
       if (deployment.previousImage === undefined) return;
-      const previous = splitImageReference(deployment.previousImage);
+      // Recorded as Rancher ran it (`nginx:1.25`); deployments record the normalised name.
+      const previous = parseImageReference(deployment.previousImage);
+      if (!previous.ok) {
+        ctx.store.annotate(
+          failed.id,
+          "note",
+          `not rolled back: the previous image cannot be deployed (${previous.part}: ${previous.problem})`,
+        );
+        return;
+      }
+      const { name, tag, digest } = previous.value;
       actions.submit({
         target: deployment.target,
-        image: previous.image,
-        tag: previous.tag ?? "latest",
-        ...(previous.digest === undefined ? {} : { digest: previous.digest }),
+        image: name,
+        tag: tag ?? "latest",
+        ...(digest === undefined ? {} : { digest }),
         source: "recovery",
         settings: deployment.settings,
         parentId: failed.id,

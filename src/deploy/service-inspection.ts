@@ -4,6 +4,7 @@ import {
   PULL_IMAGE_LABEL,
   type Container,
   type LaunchConfig,
+  type SecondaryLaunchConfig,
   type Service,
 } from "../rancher/index.js";
 import { familiarImage } from "../domain/index.js";
@@ -35,6 +36,8 @@ export function stripDockerPrefix(imageUuid: string | undefined | null): string 
 }
 
 /** The launch config a target points at: the primary, or the named sidekick (case-insensitive). */
+export function targetLaunchConfig(service: Service, sidekick: string): SecondaryLaunchConfig | undefined;
+export function targetLaunchConfig(service: Service, sidekick: string | undefined): LaunchConfig | undefined;
 export function targetLaunchConfig(service: Service, sidekick: string | undefined): LaunchConfig | undefined {
   if (sidekick === undefined) return service.launchConfig ?? undefined;
   const wanted = sidekick.toLowerCase();

@@ -30,6 +30,14 @@ export function isTerminal(state: DeploymentState): boolean {
   return TERMINAL_STATES.has(state);
 }
 
+/**
+ * True for the terminal states in which the target runs the image: `succeeded`, and `skipped`
+ * (it already ran it). Every other terminal state is a failure for whoever waits on it.
+ */
+export function isSuccessful(state: DeploymentState): boolean {
+  return state === "succeeded" || state === "skipped";
+}
+
 /** Where a deployment goes: a Rancher service, or one named sidekick (secondary launch config) of it. */
 export interface DeployTarget {
   readonly environment: string;

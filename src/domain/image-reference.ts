@@ -111,7 +111,7 @@ export function splitImageName(text: string): ImageNameResult {
 /**
  * Splits `name[:tag][@digest]` as Rancher runs it (`nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`).
  * The tag is after the last `:` only when that `:` follows the last `/` (a `:` before it is a
- * registry port). Nothing is validated: check the parts with the patterns and {@link normalizeImageName}.
+ * registry port). Nothing is validated: {@link parseImageReference} checks the parts and normalises the name.
  */
 export function splitImageReference(reference: string): ImageReferenceParts {
   const at = reference.indexOf("@");
@@ -138,6 +138,52 @@ export function normalizeImageName(text: string): NormalizedImageResult {
   return {
     ok: true,
     value: canonicalImage(split.value.registryHost ?? DOCKER_HUB_HOST, split.value.repository),
+  };
+}
+
+/** An image reference checked against Docker's grammar, its name normalised. */
+export interface ParsedImageReference {
+  /** The normalised name (`docker.io/library/nginx`, `registry.example.com:5000/shop/web`). */
+  readonly name: string;
+  /** Absent when the reference names no tag (Docker then reads `latest`). */
+  readonly tag?: string;
+  readonly digest?: string;
+}
+
+export type ImageReferenceResult =
+  | { readonly ok: true; readonly value: ParsedImageReference }
+  | {
+      readonly ok: false;
+      /** Which part is wrong. */
+      readonly part: "name" | "tag" | "digest";
+      /** That part as written (the caller decides whether to quote it). */
+      readonly written: string;
+      readonly problem: string;
+    };
+
+/**
+ * Parses `name[:tag][@digest]` (`nginx:1.25`, `host:5000/a/b`, `a/b:1@sha256:…`) exactly as written:
+ * {@link splitImageReference}, then the digest ({@link DIGEST_PATTERN}; an `@` needs one), the tag
+ * ({@link TAG_PATTERN}) and the name ({@link normalizeImageName}) are checked, in that order, and the
+ * name comes back normalised. A missing tag is not a problem here (`tag` is absent).
+ *
+ * @example parseImageReference("nginx:1.25") // { ok: true, value: { name: "docker.io/library/nginx", tag: "1.25" } }
+ */
+export function parseImageReference(text: string): ImageReferenceResult {
+  const parts = splitImageReference(text);
+  if (text.includes("@") && (parts.digest === undefined || !DIGEST_PATTERN.test(parts.digest)))
+    return { ok: false, part: "digest", written: parts.digest ?? "", problem: "not a sha256 digest" };
+  if (parts.tag !== undefined && !TAG_PATTERN.test(parts.tag))
+    return { ok: false, part: "tag", written: parts.tag, problem: "not a valid tag" };
+  const name = normalizeImageName(parts.image);
+  if (!name.ok) return { ok: false, part: "name", written: parts.image, problem: name.problem };
+  return {
+    ok: true,
+    value: {
+      name: name.value.name,
+      ...(parts.tag === undefined ? {} : { tag: parts.tag }),
+      ...(parts.digest === undefined ? {} : { digest: parts.digest }),
+    },
   };
 }
 

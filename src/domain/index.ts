@@ -2,6 +2,7 @@ export { OPERATOR_SOURCES, type ImagePush, type OperatorSource, type PushSource 
 export {
   DEPLOYMENT_STATES,
   TERMINAL_STATES,
+  isSuccessful,
   isTerminal,
   targetKey,
   targetName,
@@ -23,6 +24,7 @@ export {
   isRegistryHost,
   MAX_IMAGE_NAME_LENGTH,
   normalizeImageName,
+  parseImageReference,
   REGISTRY_HOST_PATTERN,
   REPOSITORY_PATTERN,
   splitImageName,
@@ -31,7 +33,16 @@ export {
   type ImageNameParts,
   type ImageNameResult,
   type ImageReferenceParts,
+  type ImageReferenceResult,
+  type ParsedImageReference,
   type NormalizedImage,
   type NormalizedImageResult,
 } from "./image-reference.js";
-export { parseTargetText } from "./target-text.js";
+export {
+  formatTargetText,
+  MAX_TARGET_TEXT_LENGTH,
+  parseTargetText,
+  TARGET_NAME,
+  TARGET_NAME_PATTERN,
+  type TargetTextResult,
+} from "./target-text.js";

@@ -1,16 +1,22 @@
 import { z } from "zod";
-import { DIGEST_PATTERN, parseTargetText, TAG_PATTERN, type DeployTarget } from "../domain/index.js";
+import {
+  DIGEST_PATTERN,
+  MAX_TARGET_TEXT_LENGTH,
+  parseTargetText,
+  TAG_PATTERN,
+  TARGET_NAME_PATTERN,
+  type DeployTarget,
+} from "../domain/index.js";
 import { PayloadInvalidError } from "../errors/index.js";
-
-/** One name of a target (environment, stack, service, sidekick): what Rancher and the config accept. */
-const NAME = "[A-Za-z0-9][A-Za-z0-9_.-]{0,127}";
-const NAME_PATTERN = new RegExp(`^${NAME}$`);
 
 /** `environment/stack/service`: what `target=` filters by (a sidekick shares its service's key). */
 const targetKeyText = z
   .string()
-  .max(300)
-  .regex(new RegExp(`^${NAME}/${NAME}/${NAME}$`), "target must be environment/stack/service");
+  .max(MAX_TARGET_TEXT_LENGTH)
+  .refine((text) => {
+    const parsed = parseTargetText(text);
+    return parsed.ok && parsed.value.sidekick === undefined;
+  }, "target must be environment/stack/service");
 
 /** `GET /api/deployments` query. */
 export const listQuery = z.strictObject({
@@ -24,12 +30,16 @@ export const listQuery = z.strictObject({
 
 const targetText = z
   .string()
-  .max(300)
-  .regex(
-    new RegExp(`^${NAME}/${NAME}/${NAME}(/${NAME})?$`),
-    "target must be environment/stack/service[/sidekick] (letters, digits, _ . -)",
-  )
-  .transform((text) => parseTargetText(text) as DeployTarget);
+  .max(MAX_TARGET_TEXT_LENGTH)
+  .transform((text, ctx): DeployTarget => {
+    const parsed = parseTargetText(text);
+    if (parsed.ok) return parsed.value;
+    ctx.addIssue({
+      code: "custom",
+      message: "target must be environment/stack/service[/sidekick] (letters, digits, _ . -)",
+    });
+    return z.NEVER;
+  });
 
 /** `POST /api/deployments` body. */
 export const manualDeploy = z.strictObject({
@@ -60,7 +70,7 @@ export function parseTargetParams(params: Record<string, unknown>): DeployTarget
     service: String(params["service"]),
   };
   for (const part of ["environment", "stack", "service"] as const) {
-    if (!NAME_PATTERN.test(target[part]))
+    if (!TARGET_NAME_PATTERN.test(target[part]))
       throw new PayloadInvalidError(`${part} must be a name of letters, digits, _ . - (at most 128)`);
   }
   return target;

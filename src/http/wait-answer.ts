@@ -1,9 +1,7 @@
 import type { Request, Response } from "express";
+import { isSuccessful } from "../domain/index.js";
 import { WAIT_ERRORS } from "../errors/index.js";
 import type { DeploymentSummary, IngestResult, Operations, WaitResult } from "../operations/index.js";
-
-/** Terminal states that count as "the image is running" for `?wait=` (everything else terminal is a 409). */
-const WAIT_OK_STATES: ReadonlySet<string> = new Set(["succeeded", "skipped"]);
 
 /** The `?wait=` answer: one JSON body once the deployments are terminal, at the limit, or at shutdown. */
 export interface WaitAnswer {
@@ -78,7 +76,8 @@ function waitAnswer(
       .join("; ");
   switch (waited.end) {
     case "terminal": {
-      const failed = deployments.filter((d) => !WAIT_OK_STATES.has(d.state));
+      // Every terminal state but a successful one is a 409.
+      const failed = deployments.filter((d) => !isSuccessful(d.state));
       if (failed.length === 0)
         return { status: 200, answer: { outcome: "succeeded", deployments, duplicate } };
       const message = `${failed.length} of ${deployments.length} deployments did not go through: ${describe(failed)}`;

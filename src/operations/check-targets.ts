@@ -5,6 +5,8 @@ import {
   type EnvironmentConnection,
 } from "../backend/index.js";
 import type { Config, EnvironmentConfig } from "../config/index.js";
+import { targetLaunchConfig } from "../deploy/index.js";
+import { formatTargetText, targetKey } from "../domain/index.js";
 import {
   RancherApiError,
   RancherAuthError,
@@ -122,21 +124,15 @@ function distinctTargets(config: Config): Target[] {
   const seen = new Set<string>();
   const targets: Target[] = [];
   for (const rule of config.rules) {
-    for (const target of rule.targets) {
-      const key = [target.environment, target.stack, target.service, target.sidekick]
-        .filter((part) => part !== undefined)
-        .join("/");
-      // Rancher names are case-insensitive; the environment is a config key and is not.
-      const identity = `${target.environment}\0${key.slice(target.environment.length).toLowerCase()}`;
+    for (const { environment, stack, service, sidekick } of rule.targets) {
+      const target: CheckedTarget =
+        sidekick === undefined ? { environment, stack, service } : { environment, stack, service, sidekick };
+      // The engine's key (Rancher names are case-insensitive) and the sidekick, under the
+      // environment as the config spells it: environments are config keys, each its own backend.
+      const identity = `${environment}\0${targetKey(target)}\0${(sidekick ?? "").toLowerCase()}`;
       if (seen.has(identity)) continue;
       seen.add(identity);
-      targets.push({
-        key,
-        environment: target.environment,
-        stack: target.stack,
-        service: target.service,
-        ...(target.sidekick === undefined ? {} : { sidekick: target.sidekick }),
-      });
+      targets.push({ key: formatTargetText(target), ...target });
     }
   }
   return targets;
@@ -230,12 +226,11 @@ async function checkTarget(client: Backend, target: Target): Promise<TargetCheck
     serviceId,
     state: service.state,
   };
-  if (target.sidekick === undefined) return { ...found, image: service.launchConfig?.imageUuid };
-  const wanted = target.sidekick.toLowerCase();
-  const sidekicks = service.secondaryLaunchConfigs ?? [];
-  const sidekick = sidekicks.find((config) => config.name.toLowerCase() === wanted);
+  if (target.sidekick === undefined)
+    return { ...found, image: targetLaunchConfig(service, undefined)?.imageUuid };
+  const sidekick = targetLaunchConfig(service, target.sidekick);
   if (sidekick === undefined) {
-    const known = sidekicks.map((config) => config.name);
+    const known = (service.secondaryLaunchConfigs ?? []).map((config) => config.name);
     return fail(
       target,
       `sidekick "${target.sidekick}" not found on service "${target.service}" in stack "${target.stack}" (${

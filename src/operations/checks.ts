@@ -1,7 +1,5 @@
 import type { Config } from "../config/index.js";
 import type { Deployment, DeployTarget } from "../domain/index.js";
-import { PayloadInvalidError } from "../errors/index.js";
-import { normalizeImage } from "../routing/index.js";
 import { DeploymentNotFoundError, type DeploymentStore } from "../store/index.js";
 import { UnknownEnvironmentError } from "./operation-errors.js";
 
@@ -17,13 +15,4 @@ export function findDeployment(store: Pick<DeploymentStore, "get">, id: string):
   const deployment = store.get(id);
   if (deployment === undefined) throw new DeploymentNotFoundError(`deployment ${id.slice(0, 60)} not found`);
   return deployment;
-}
-
-/** The canonical name of an image as the rules write it (white space around it ignored); 422 when invalid. */
-export function normalizeOrReject(image: string): string {
-  try {
-    return normalizeImage(image).name;
-  } catch (error) {
-    throw new PayloadInvalidError((error as Error).message);
-  }
 }

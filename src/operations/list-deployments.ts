@@ -1,13 +1,11 @@
 import {
   DEPLOYMENT_STATES,
-  splitImageReference,
-  TAG_PATTERN,
+  parseImageReference,
   type Deployment,
   type DeploymentState,
 } from "../domain/index.js";
 import { PayloadInvalidError } from "../errors/index.js";
 import { InvalidCursorError } from "../store/index.js";
-import { normalizeOrReject } from "./checks.js";
 import type { OperationDeps } from "./operation-deps.js";
 
 /** The filters of a deployment listing, as given (text). */
@@ -64,13 +62,25 @@ function parseStates(text: string | undefined): DeploymentState[] | undefined {
   return states as DeploymentState[];
 }
 
-/** `name[:tag]` → the normalised name, with the tag if given (`nginx:1.25` → `docker.io/library/nginx:1.25`). */
+/**
+ * `name[:tag]` → the normalised name, with the tag if given (`nginx:1.25` →
+ * `docker.io/library/nginx:1.25`); white space around it is ignored, as in the rules.
+ */
 function imageFilter(text: string): string {
-  const ref = splitImageReference(text);
-  if (ref.digest !== undefined)
-    throw new PayloadInvalidError("image: filter by name or name:tag, not digest");
-  if (ref.tag !== undefined && !TAG_PATTERN.test(ref.tag))
-    throw new PayloadInvalidError("image: not a valid tag");
-  const name = normalizeOrReject(ref.image);
-  return ref.tag === undefined ? name : `${name}:${ref.tag}`;
+  const parsed = parseImageReference(text.trim());
+  if (!parsed.ok) {
+    switch (parsed.part) {
+      case "digest":
+        throw new PayloadInvalidError("image: filter by name or name:tag, not digest");
+      case "tag":
+        throw new PayloadInvalidError("image: not a valid tag");
+      case "name":
+        throw new PayloadInvalidError(
+          `invalid image name "${parsed.written.slice(0, 100)}": ${parsed.problem}`,
+        );
+    }
+  }
+  const { name, tag, digest } = parsed.value;
+  if (digest !== undefined) throw new PayloadInvalidError("image: filter by name or name:tag, not digest");
+  return tag === undefined ? name : `${name}:${tag}`;
 }

@@ -1,13 +1,11 @@
 import { resolveSettings } from "../deploy/index.js";
 import {
   formatImageReference,
-  splitImageReference,
-  TAG_PATTERN,
+  parseImageReference,
   targetKey,
   type Deployment,
   type DeployTarget,
 } from "../domain/index.js";
-import { normalizeImage } from "../routing/index.js";
 import { StoreConflictError, type DeploymentStore } from "../store/index.js";
 import { ensureEnvironment } from "./checks.js";
 import type { OperationDeps } from "./operation-deps.js";
@@ -62,14 +60,8 @@ export function rollBackTarget(
  * → normalised name and tag (`latest` when none; a digest is dropped); undefined if unusable.
  */
 function parseImageRef(text: string): ImageRef | undefined {
-  const ref = splitImageReference(text.trim());
-  const tag = ref.tag ?? "latest";
-  if (!TAG_PATTERN.test(tag)) return undefined;
-  try {
-    return { name: normalizeImage(ref.image).name, tag };
-  } catch {
-    return undefined;
-  }
+  const parsed = parseImageReference(text.trim());
+  return parsed.ok ? { name: parsed.value.name, tag: parsed.value.tag ?? "latest" } : undefined;
 }
 
 /** Succeeded deployments of the primary launch config, newest first. */

@@ -1,5 +1,11 @@
 import type { DeploymentEngine } from "../deploy/index.js";
-import { isTerminal, targetName, type Deployment } from "../domain/index.js";
+import {
+  formatImageReference,
+  isTerminal,
+  targetName,
+  type Deployment,
+  type DeploymentState,
+} from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** What waiting on deployments needs (`POST /hooks/ci?wait=`; wired by the composition root). */
@@ -13,7 +19,7 @@ export interface DeploymentWatch {
 /** A deployment as a webhook answer shows it; `reason` says why one did not succeed. */
 export interface DeploymentSummary {
   readonly id: string;
-  readonly state: string;
+  readonly state: DeploymentState;
   readonly target: string;
   readonly image: string;
   readonly reason?: string;
@@ -87,7 +93,7 @@ export function summarizeDeployment(
     id: deployment.id,
     state: deployment.state,
     target,
-    image: `${deployment.image}:${deployment.tag}`,
+    image: formatImageReference(deployment.image, deployment.tag),
     ...(reason === undefined ? {} : { reason }),
   };
 }

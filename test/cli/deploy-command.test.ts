@@ -111,6 +111,31 @@ describe("drover deploy", () => {
   it.each([
     ["a target with too few parts", [`${FRONTEND}:2.0.0`, "--target", "sim/shop"], /--target must be/],
     [
+      "a target name the admin API refuses",
+      [`${FRONTEND}:2.0.0`, "--target", "sim/shop/front end"],
+      /--target must be .*: each part of the target must be a name/,
+    ],
+    [
+      "a target name longer than 128",
+      [`${FRONTEND}:2.0.0`, "--target", `sim/shop/${"f".repeat(129)}`],
+      /--target must be .*: each part of the target must be a name/,
+    ],
+    [
+      "a target longer than 300",
+      [`${FRONTEND}:2.0.0`, "--target", `sim/${"s".repeat(128)}/${"f".repeat(128)}/${"n".repeat(40)}`],
+      /--target must be .*longer than 300/,
+    ],
+    [
+      "an invalid tag",
+      [`${FRONTEND}:bad tag`, "--target", "sim/shop/frontend"],
+      /"bad tag" is not a valid tag/,
+    ],
+    [
+      "an invalid digest",
+      [`${FRONTEND}:2.0.0@sha256:xyz`, "--target", "sim/shop/frontend"],
+      /"sha256:xyz" is not a sha256 digest/,
+    ],
+    [
       "an environment not in the config",
       [`${FRONTEND}:2.0.0`, "--target", "nope/shop/frontend"],
       /environment "nope" is not defined/,

@@ -216,6 +216,21 @@ describe("loadConfig", () => {
     ]);
   });
 
+  it("takes environment names of the admin API's target grammar: at most 128 characters", () => {
+    const load = (name: string): ReturnType<typeof loadConfig> =>
+      loadConfig({
+        file: "t.yml",
+        env: {},
+        readFile: () => `environments:\n  "${name}": { simulator: default }\n`,
+      });
+
+    expect(Object.keys(load("e".repeat(128)).config.environments)).toEqual(["e".repeat(128)]);
+    for (const name of ["e".repeat(129), "-demo", "de mo"]) {
+      const error = configErrorOf(() => load(name));
+      expect(error.issues).toEqual([expect.objectContaining({ path: `environments.${name}` })]);
+    }
+  });
+
   it("refuses files over the size limit and alias bombs", () => {
     const huge = `environments: {}\n# ${"x".repeat(1_100_000)}\n`;
     const bomb = [
