@@ -1,4 +1,5 @@
 import type { Writable } from "node:stream";
+import type { Timers } from "../notify/index.js";
 
 /** What a CLI command may touch: its output streams, the environment and process signals. */
 export interface CliIo {
@@ -10,6 +11,11 @@ export interface CliIo {
    * Defaults to `process`; tests pass an EventEmitter.
    */
   readonly signals?: Pick<NodeJS.EventEmitter, "on" | "off">;
+  /**
+   * The timers commands bound their waits with (`config check --resolve`'s timeout). Defaults to
+   * Node's; tests pass a manual clock.
+   */
+  readonly timers?: Timers;
 }
 
 /** One `drover` sub-command. `run` resolves with the process exit code. */

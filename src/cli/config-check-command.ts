@@ -92,6 +92,7 @@ async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number,
     logger,
     startSimulator: createSimulatorStarter(file, logger),
     timeoutMs,
+    timers: io.timers,
   });
   for (const check of checks) io.stdout.write(`${scrubber.scrub(formatTargetCheck(check))}\n`);
   if (failed === 0) {

@@ -1,6 +1,7 @@
 import type { Logger } from "pino";
 import { connectEnvironment, type SimulatorStarter } from "../backend/index.js";
 import type { Config } from "../config/index.js";
+import type { Timers } from "../notify/index.js";
 import { checkTargets, type CheckTargetsResult, type TargetCheck } from "../operations/index.js";
 
 export interface ResolveTargetsOptions {
@@ -10,6 +11,8 @@ export interface ResolveTargetsOptions {
   readonly startSimulator: SimulatorStarter;
   /** Bound on all Rancher calls of one environment (simulator start-up included). */
   readonly timeoutMs: number;
+  /** The timers that bound runs on (default Node's). */
+  readonly timers?: Timers | undefined;
 }
 
 /**
@@ -20,6 +23,7 @@ export function resolveTargets(options: ResolveTargetsOptions): Promise<CheckTar
   return checkTargets({
     config: options.config,
     timeoutMs: options.timeoutMs,
+    timers: options.timers,
     connect: (environment, settings, limits) =>
       connectEnvironment(environment, settings, {
         logger: options.logger,

@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ConfigHolder } from "../config/index.js";
 import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import type { NotifierKind } from "../notify/index.js";
+import type { NotifierKind, Timers } from "../notify/index.js";
 import { createOperations, type Operations } from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
 import { createSimulatorStarter } from "./simulator-starter.js";
@@ -15,6 +15,8 @@ export interface CoreDeps {
   /** Epoch ms; tests may pass a controlled clock. */
   readonly now?: () => number;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** The timers the time limit of `?wait=` runs on (default Node's; tests pass a manual clock). */
+  readonly waitTimers?: Timers;
   readonly fetch?: typeof fetch;
   /** Interval between health checks while verifying (default 1 s). */
   readonly verifyIntervalMs?: number;
@@ -95,6 +97,7 @@ export function createCore(deps: CoreDeps): Core {
     shutdown: AbortSignal.any([closing.signal, ...(deps.shutdown === undefined ? [] : [deps.shutdown])]),
     now,
     sleep: deps.sleep ?? realSleep,
+    waitTimers: deps.waitTimers,
   });
   let closed = false;
   return {

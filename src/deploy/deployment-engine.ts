@@ -159,6 +159,7 @@ export class DeploymentEngine {
    * Resolves with the deployments as they are once every one is terminal, after `timeoutMs`, or
    * when `signal` aborts (a client that left, a server shutting down) — whichever comes first. Its
    * listener, timer and abort handler are removed then. Rejects if the store cannot be read.
+   * `timeoutMs` may be `Infinity`: no timer, the caller bounds the wait with `signal`.
    */
   async waitForTerminal(
     ids: readonly string[],
@@ -183,7 +184,7 @@ export class DeploymentEngine {
       const unsubscribe = this.onTransition((deployment) => {
         if (ids.includes(deployment.id) && current().every((d) => isTerminal(d.state))) finish();
       });
-      const timer = setTimeout(finish, timeoutMs);
+      const timer = Number.isFinite(timeoutMs) ? setTimeout(finish, timeoutMs) : undefined;
       signal?.addEventListener("abort", finish, { once: true });
     });
   }

@@ -7,6 +7,7 @@ import {
 import type { Config, EnvironmentConfig } from "../config/index.js";
 import { targetLaunchConfig } from "../deploy/index.js";
 import { formatTargetText, targetKey } from "../domain/index.js";
+import { realTimers, type Timers } from "../notify/index.js";
 import {
   RancherApiError,
   RancherAuthError,
@@ -75,6 +76,8 @@ export interface CheckTargetsDeps {
   ) => Promise<EnvironmentConnection>;
   /** Bound on all backend calls of one environment (simulator start-up included). */
   readonly timeoutMs: number;
+  /** The timers that bound runs on, retry backoffs included (default Node's; tests pass a manual clock). */
+  readonly timers?: Timers | undefined;
 }
 
 interface Target extends CheckedTarget {
@@ -145,8 +148,9 @@ async function checkEnvironment(
   deps: CheckTargetsDeps,
 ): Promise<TargetCheck[]> {
   const { timeoutMs } = deps;
+  const timers = deps.timers ?? realTimers;
   const deadline = new AbortController();
-  const timer = setTimeout(() => deadline.abort(), timeoutMs);
+  const timer = timers.setTimeout(() => deadline.abort(), timeoutMs);
   const timedOut = new Promise<never>((_resolve, reject) => {
     deadline.signal.addEventListener("abort", () => reject(new DeadlineError()), { once: true });
   });
@@ -158,12 +162,11 @@ async function checkEnvironment(
         reject(new DeadlineError());
         return;
       }
-      const wait = setTimeout(resolve, ms);
-      wait.unref();
+      const wait = timers.setTimeout(resolve, ms);
       deadline.signal.addEventListener(
         "abort",
         () => {
-          clearTimeout(wait);
+          timers.clearTimeout(wait);
           reject(new DeadlineError());
         },
         { once: true },
@@ -196,7 +199,7 @@ async function checkEnvironment(
         ? `no answer from Rancher (${where}) for environment "${environment}" within ${seconds(timeoutMs)}`
         : environmentFailure(environment, where, error);
   } finally {
-    clearTimeout(timer);
+    timers.clearTimeout(timer);
     deadline.abort();
     if (connecting !== undefined) {
       const connection = await connecting.catch(() => undefined);

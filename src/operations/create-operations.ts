@@ -1,4 +1,5 @@
 import type { Deployment, DeployTarget } from "../domain/index.js";
+import type { Timers } from "../notify/index.js";
 import { cancelDeployment } from "./cancel-deployment.js";
 import { deployManually, type ManualDeployRequest } from "./deploy-manually.js";
 import { followDeployment, type FollowClock, type FollowOptions } from "./follow-deployment.js";
@@ -40,6 +41,8 @@ export interface OperationsDeps extends OperationDeps {
   /** The clock `follow` polls the store on (epoch ms). */
   readonly now: () => number;
   readonly sleep: (ms: number) => Promise<void>;
+  /** The timers `wait`'s time limit runs on (default Node's). */
+  readonly waitTimers?: Timers | undefined;
 }
 
 export function createOperations(deps: OperationsDeps): Operations {
@@ -55,6 +58,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     config: () => showConfig(deps),
     follow: (id, options, clock) =>
       followDeployment({ store: deps.store, now: deps.now, sleep: deps.sleep, ...clock }, id, options),
-    wait: (ids, timeoutMs, signal) => waitForDeployments(deps, ids, timeoutMs, signal),
+    wait: (ids, timeoutMs, signal) =>
+      waitForDeployments({ ...deps, timers: deps.waitTimers }, ids, timeoutMs, signal),
   };
 }

@@ -6,6 +6,7 @@ import {
   type Deployment,
   type DeploymentState,
 } from "../domain/index.js";
+import { realTimers, type Timers } from "../notify/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** What waiting on deployments needs (`POST /hooks/ci?wait=`; wired by the composition root). */
@@ -14,6 +15,8 @@ export interface DeploymentWatch {
   readonly store: Pick<DeploymentStore, "get" | "events">;
   /** Aborts when the app starts shutting down: a waiting request then answers at once. */
   readonly shutdown: AbortSignal;
+  /** The timers the time limit runs on (default Node's; tests pass a manual clock). */
+  readonly timers?: Timers | undefined;
 }
 
 /** A deployment as a webhook answer shows it; `reason` says why one did not succeed. */
@@ -51,15 +54,20 @@ export async function waitForDeployments(
   signal: AbortSignal,
 ): Promise<WaitResult> {
   const initial = ids.map((id) => watch.store.get(id)).filter((d): d is Deployment => d !== undefined);
+  const timers = watch.timers ?? realTimers;
+  const limit = new AbortController();
+  const timer = timers.setTimeout(() => limit.abort(), timeoutMs);
   let deployments: readonly Deployment[];
   try {
     deployments = await watch.engine.waitForTerminal(
       ids,
-      timeoutMs,
-      AbortSignal.any([signal, watch.shutdown]),
+      Number.POSITIVE_INFINITY,
+      AbortSignal.any([signal, watch.shutdown, limit.signal]),
     );
   } catch {
     deployments = initial; // the store closed under us (the app is stopping)
+  } finally {
+    timers.clearTimeout(timer);
   }
   const end: WaitEnd = signal.aborted
     ? "aborted"

@@ -42,6 +42,8 @@ export interface RancherSimulatorOptions {
   readonly faults?: Partial<FaultSettings>;
   /** Seed of the fault PRNG (same seed, same faults). Default 1. */
   readonly faultSeed?: number;
+  /** Waits out the fault `latencyMs` before an answer (default: real milliseconds; tests pass their own). */
+  readonly latencyDelay?: (ms: number) => Promise<void>;
   /** Replaces the seed's API keys with one environment key for the first project. */
   readonly apiKey?: { readonly accessKey: string; readonly secretKey: string };
   /** Websocket pings before the server closes a subscription (default 8640, i.e. 12 h). */
@@ -118,7 +120,9 @@ export async function createRancherSimulator(
   const faults = new FaultInjector(options.faults, options.faultSeed);
   const requests = new RequestLog(options.requestLogLimit);
   const hub = new SubscribeHub(engine, options.maxPings);
-  const server = createServer(createHttpListener({ engine, faults, requests, logger }));
+  const server = createServer(
+    createHttpListener({ engine, faults, requests, logger, latencyDelay: options.latencyDelay }),
+  );
   server.on("upgrade", (request, socket, head) => hub.handleUpgrade(request, socket, head));
   const host = options.host ?? "127.0.0.1";
   await new Promise<void>((resolve, reject) => {

@@ -22,6 +22,8 @@ export interface HttpListenerDeps {
   readonly faults: FaultInjector;
   readonly requests: RequestLog;
   readonly logger: Logger | undefined;
+  /** Waits out the fault latency (default Node's timers: real milliseconds). */
+  readonly latencyDelay?: ((ms: number) => Promise<void>) | undefined;
 }
 
 function readBody(request: IncomingMessage): Promise<string> {
@@ -72,6 +74,7 @@ export function createHttpListener(
   deps: HttpListenerDeps,
 ): (request: IncomingMessage, response: ServerResponse) => void {
   const { engine, faults, requests } = deps;
+  const latencyDelay = deps.latencyDelay ?? ((ms: number) => delay(ms));
   const api: ApiDeps = { engine, conflict: () => faults.conflictForAction() };
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -102,7 +105,7 @@ export function createHttpListener(
     } else {
       const fault = faults.forRequest();
       const { latencyMs } = faults.settings;
-      if (latencyMs > 0) await delay(latencyMs);
+      if (latencyMs > 0) await latencyDelay(latencyMs);
       if (fault === "reset") {
         record("reset");
         request.socket.destroy();

@@ -3,14 +3,43 @@ import { createServer, type AddressInfo, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { configCheckCommand } from "../../src/cli/config-check-command.js";
 import { UsageError } from "../../src/errors/index.js";
+import { CHECK_RETRY } from "../../src/operations/index.js";
 import { createRancherSimulator } from "../../src/simulator/index.js";
 import { createTestIo } from "../helpers/cli-io.js";
+import { ManualTimers, nextTurn } from "../helpers/manual-timers.js";
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../fixtures/config/${name}`, import.meta.url));
+
+/**
+ * Lets `work` run (its real I/O included) while firing, in order, every timer of `timers` that
+ * falls due before `beforeMs` on it — retry backoffs, but no deadline set to `beforeMs` — and
+ * resolves with its result and how many timers were fired. The clock moves only as far as `work`
+ * needs it to.
+ */
+async function runFiringTimersBefore<T>(
+  timers: ManualTimers,
+  beforeMs: number,
+  work: Promise<T>,
+): Promise<{ result: T; fired: number }> {
+  let done = false;
+  const settled = work.finally(() => {
+    done = true;
+  });
+  const start = timers.now();
+  let fired = 0;
+  while (!done) {
+    const next = timers.pending()[0];
+    if (next !== undefined && timers.now() - start + next < beforeMs) {
+      await timers.advance(next);
+      fired += 1;
+    } else await nextTurn();
+  }
+  return { result: await settled, fired };
+}
 
 describe("configCheckCommand", () => {
   it("exits 0 with a one-line summary for a valid file", async () => {
@@ -188,12 +217,21 @@ ${DEMO}`,
         "{ environment: demo, stack: shop, service: worker }",
       ],
     );
-    const io = createTestIo();
-    const started = Date.now();
+    const timers = new ManualTimers();
+    const io = { ...createTestIo(), timers };
+    const started = timers.now();
 
-    const code = await configCheckCommand.run([file, "--resolve", "--timeout", "3s"], io);
+    const { result: code, fired } = await runFiringTimersBefore(
+      timers,
+      3_000,
+      configCheckCommand.run([file, "--resolve", "--timeout", "3s"], io),
+    );
 
-    expect(Date.now() - started).toBeLessThan(4_000);
+    // The check's retries of the refused connection back off on its clock, and it is done before
+    // either environment's 3 s bound (pending until the check ends) comes due.
+    expect(fired).toBe(CHECK_RETRY.attempts - 1);
+    expect(timers.now() - started).toBeLessThan(3_000);
+    expect(timers.pending()).toEqual([]);
     expect(code).toBe(1);
     const lines = io.out().trim().split("\n").slice(1);
     expect(lines[0]).toMatch(
@@ -214,12 +252,23 @@ ${DEMO}`,
         `  silent: { url: "http://127.0.0.1:${port}", project: Default, accessKey: a, secretKey: b }`,
         ["{ environment: silent, stack: shop, service: frontend }"],
       );
-      const io = createTestIo();
-      const started = Date.now();
+      const timers = new ManualTimers();
+      const io = { ...createTestIo(), timers };
+      let finished = false;
+      const running = configCheckCommand.run([file, "--resolve", "--timeout", "500ms"], io).finally(() => {
+        finished = true;
+      });
+      await vi.waitFor(() => expect(sockets).toHaveLength(1), { timeout: 10_000, interval: 10 });
+      const bounds = timers.pending();
 
-      const code = await configCheckCommand.run([file, "--resolve", "--timeout", "500ms"], io);
+      await timers.advance(499);
+      const finishedEarly = finished;
+      await timers.advance(1);
+      const code = await running;
 
-      expect(Date.now() - started).toBeLessThan(2_000);
+      expect(bounds).toEqual([500]);
+      expect(finishedEarly).toBe(false);
+      expect(timers.pending()).toEqual([]);
       expect(code).toBe(1);
       expect(io.out()).toContain(
         `FAIL silent/shop/frontend: no answer from Rancher (http://127.0.0.1:${port}/) for environment "silent" within 500 ms`,

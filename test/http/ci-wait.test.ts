@@ -11,6 +11,7 @@ import request from "supertest";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { App } from "../../src/app.js";
 import type { CapturedLogs } from "../helpers/capture-logs.js";
+import { ManualTimers } from "../helpers/manual-timers.js";
 import { createTestApp } from "../helpers/test-app.js";
 
 const SECRET = "ci-wait-jwt-secret-0123456789abcdef0123456789";
@@ -49,6 +50,8 @@ interface Built {
   readonly logs: CapturedLogs;
   /** Starts draining, as SIGTERM does in `drover serve`. */
   readonly drain: () => void;
+  /** The manual clock the `?wait=` time limits run on: it moves only when a test advances it. */
+  readonly timers: ManualTimers;
 }
 
 let built: Built | undefined;
@@ -63,8 +66,12 @@ afterEach(async () => {
 
 function start(options: { singleUse?: boolean } = {}): Built {
   const draining = new AbortController();
-  const { app, logs } = createTestApp(config(options.singleUse ?? false), { draining: draining.signal });
-  built = { app, logs, drain: () => draining.abort() };
+  const timers = new ManualTimers();
+  const { app, logs } = createTestApp(config(options.singleUse ?? false), {
+    draining: draining.signal,
+    waitTimers: timers,
+  });
+  built = { app, logs, drain: () => draining.abort(), timers };
   return built;
 }
 
@@ -85,6 +92,21 @@ const push = (tag: string, image = FRONTEND) => ({ image, tag });
 
 function deploymentCount(app: App): number {
   return app.core.store.list({ limit: 100 }).items.length;
+}
+
+/** A request in flight, and whether it has been answered yet. */
+function inFlight(req: ReturnType<typeof postCi>) {
+  let answered = false;
+  const response = req.then((res) => {
+    answered = true;
+    return res;
+  });
+  return { response, answered: () => answered };
+}
+
+/** Resolves once the request waits: its time limit is a pending timer on the manual clock. */
+async function waiting(timers: ManualTimers, limitMs: number): Promise<void> {
+  await vi.waitFor(() => expect(timers.pending()).toEqual([limitMs]), { timeout: 10_000, interval: 10 });
 }
 
 describe("POST /hooks/ci?wait=SECONDS", () => {
@@ -145,12 +167,17 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
   }, 30_000);
 
   it("answers 504 with the current states when a deployment still runs at the limit", async () => {
-    const { app } = start();
-    const startedAt = Date.now();
+    const { app, timers } = start();
+    const req = inFlight(postCi(app, push("2.0.0", SLOW), { query: "?wait=1" }));
+    await waiting(timers, 1_000);
 
-    const res = await postCi(app, push("2.0.0", SLOW), { query: "?wait=1" });
-    const elapsedMs = Date.now() - startedAt;
+    await timers.advance(999);
+    const answeredEarly = req.answered();
+    await timers.advance(1);
+    const res = await req.response;
 
+    expect(answeredEarly).toBe(false);
+    expect(timers.pending()).toEqual([]);
     expect(res.status, JSON.stringify(res.body)).toBe(504);
     expect(res.body.outcome).toBe("timeout");
     expect(res.body.duplicate).toBe(false);
@@ -161,19 +188,19 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
       code: "ERR_WAIT_TIMEOUT",
       message: expect.stringContaining(res.body.deployments[0].id),
     });
-    expect(elapsedMs).toBeGreaterThanOrEqual(1_000);
-    expect(elapsedMs).toBeLessThan(4_000);
   }, 15_000);
 
   it("answers an ignored delivery (no rule matches) at once with 409: nothing was deployed", async () => {
-    const { app } = start();
-    const startedAt = Date.now();
+    const { app, timers } = start();
+    const startedAt = timers.now();
 
     const res = await postCi(app, push("1.0.0", "registry.example.com/shop/unmapped"), {
       query: "?wait=600",
     });
 
-    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    // Answered with the wait's clock standing still and no time limit ever set.
+    expect(timers.now()).toBe(startedAt);
+    expect(timers.pending()).toEqual([]);
     expect(res.status).toBe(409);
     expect(res.body).toEqual({
       outcome: "ignored",
@@ -283,33 +310,39 @@ describe("POST /hooks/ci?wait=SECONDS", () => {
 
   it("answers 503 at once (not after the whole wait) when drover starts draining for shutdown", async () => {
     const target = start();
-    const startedAt = Date.now();
-    setTimeout(target.drain, 300);
+    const startedAt = target.timers.now();
+    const req = inFlight(postCi(target.app, push("2.1.0", SLOW), { query: "?wait=60" }));
+    await waiting(target.timers, 60_000);
 
-    const res = await postCi(target.app, push("2.1.0", SLOW), { query: "?wait=60" });
-    const elapsedMs = Date.now() - startedAt;
+    target.drain();
+    const res = await req.response;
 
+    // Answered with the wait's clock standing still, its time limit cleared.
+    expect(target.timers.now()).toBe(startedAt);
+    expect(target.timers.pending()).toEqual([]);
     expect(res.status, JSON.stringify(res.body)).toBe(503);
     expect(res.headers["retry-after"]).toBe("5");
     expect(res.body.outcome).toBe("interrupted");
     expect(res.body.error.code).toBe("ERR_UNAVAILABLE");
     expect(NON_TERMINAL).toContain(res.body.deployments[0].state);
-    expect(elapsedMs).toBeLessThan(3_000);
   }, 15_000);
 
   it("answers 503 promptly when the app is closed while a request waits", async () => {
-    const { app } = start();
-    const pending = postCi(app, push("2.2.0", SLOW), { query: "?wait=60" }).then((res) => res);
-    await vi.waitFor(() => expect(deploymentCount(app)).toBe(1), { timeout: 5_000, interval: 20 });
-    const startedAt = Date.now();
+    const { app, timers } = start();
+    const req = inFlight(postCi(app, push("2.2.0", SLOW), { query: "?wait=60" }));
+    await waiting(timers, 60_000);
+    expect(deploymentCount(app)).toBe(1);
+    const startedAt = timers.now();
 
     await app.close();
-    const res = await pending;
+    const res = await req.response;
 
     expect(res.status, JSON.stringify(res.body)).toBe(503);
     expect(res.body.outcome).toBe("interrupted");
     expect(res.body.deployments).toHaveLength(1);
-    expect(Date.now() - startedAt).toBeLessThan(3_000);
+    // Answered with the wait's clock standing still, its time limit cleared.
+    expect(timers.now()).toBe(startedAt);
+    expect(timers.pending()).toEqual([]);
   }, 15_000);
 
   it("stops waiting when the client goes away, without leaking the transition listener", async () => {

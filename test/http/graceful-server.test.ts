@@ -1,12 +1,16 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { once } from "node:events";
+import { createServer, request as httpRequest, type Server, type ServerResponse } from "node:http";
 import { describe, expect, it } from "vitest";
 import { closeServerGracefully, createHttpServer, listen } from "../../src/http/index.js";
 import { trickleBody } from "../helpers/trickle-body.js";
 
-function slowServer(delayMs: number): Server {
-  return createServer((_req, res) => {
-    setTimeout(() => res.end("done"), delayMs);
+/** A server that holds every request (in `held`) until the test answers it. */
+function slowServer(): { server: Server; held: ServerResponse[] } {
+  const held: ServerResponse[] = [];
+  const server = createServer((_req, res) => {
+    held.push(res);
   });
+  return { server, held };
 }
 
 function get(port: number): Promise<{ status: number; body: string }> {
@@ -24,30 +28,35 @@ function get(port: number): Promise<{ status: number; body: string }> {
 
 describe("closeServerGracefully", () => {
   it("lets an in-flight request finish and refuses new connections", async () => {
-    const server = slowServer(150);
+    const { server, held } = slowServer();
     const port = await listen(server, 0, "127.0.0.1");
+    const arrived = once(server, "request");
     const inFlight = get(port);
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await arrived;
 
     const closing = closeServerGracefully(server, 2_000);
     const late = get(port).then(
       () => "answered",
       () => "refused",
     );
+    const refusedWhileInFlight = await late;
+    held[0]?.end("done");
 
     expect(await inFlight).toEqual({ status: 200, body: "done" });
     expect(await closing).toBe(true);
-    expect(await late).toBe("refused");
+    expect(refusedWhileInFlight).toBe("refused");
+    expect(held).toHaveLength(1);
   });
 
   it("cuts requests that outlast the grace period", async () => {
-    const server = slowServer(5_000);
+    const { server } = slowServer(); // never answers
     const port = await listen(server, 0, "127.0.0.1");
+    const arrived = once(server, "request");
     const inFlight = get(port).then(
       () => "answered",
       () => "cut",
     );
-    await new Promise((resolve) => setTimeout(resolve, 30));
+    await arrived;
 
     const inTime = await closeServerGracefully(server, 100);
 

@@ -8,7 +8,7 @@ import {
   NotificationError,
 } from "../../src/notify/index.js";
 import { captureLogs } from "../helpers/capture-logs.js";
-import { makeDeployment, sleep, startReceiver, type Receiver } from "./notify-test-kit.js";
+import { makeDeployment, startReceiver, type Receiver } from "./notify-test-kit.js";
 
 let receiver: Receiver | undefined;
 afterEach(async () => {
@@ -122,8 +122,15 @@ describe("DockerHubCallbackNotifier", () => {
     receiver = await startReceiver();
     const logs = captureLogs("debug");
     const port = new URL(receiver.origin).port;
+    // Every request the notifier makes goes through its fetch: none by the time the deliveries
+    // have ended means none can arrive later.
+    const fetched: string[] = [];
+    const recordingFetch: typeof fetch = (input, init) => {
+      fetched.push(String(input instanceof Request ? input.url : input));
+      return fetch(input, init);
+    };
     const dispatcher = new NotificationDispatcher({
-      setup: { on: ["terminal"], notifiers: [new DockerHubCallbackNotifier({ fetch })] },
+      setup: { on: ["terminal"], notifiers: [new DockerHubCallbackNotifier({ fetch: recordingFetch })] },
       logger: logs.logger,
     });
     const urls = [
@@ -136,8 +143,8 @@ describe("DockerHubCallbackNotifier", () => {
       dispatcher.handleTransition(makeDeployment("succeeded", { id: `dep_${index}`, callbackUrl }));
     }
     await dispatcher.close(2_000);
-    await sleep(50);
 
+    expect(fetched).toEqual([]);
     expect(receiver.requests).toEqual([]);
     const refusals = logs.lines().filter((line) => line["msg"] === "notification not delivered");
     expect(refusals).toHaveLength(3);

@@ -103,5 +103,3 @@ export function makeDeployment(state: DeploymentState, overrides: Partial<Deploy
     ...overrides,
   };
 }
-
-export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

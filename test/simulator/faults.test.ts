@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { createRancherSimulator, SimulatorError } from "../../src/simulator/index.js";
 import { startSim } from "./sim-test-kit.js";
 
@@ -40,19 +40,27 @@ describe("fault injection", () => {
     expect(failures).toBeLessThan(45);
   });
 
-  it("resets connections and adds latency (real milliseconds)", async () => {
-    const kit = await startSim();
+  it("resets connections and waits out the latency before answering", async () => {
+    const delays: { readonly ms: number; readonly release: () => void }[] = [];
+    const kit = await startSim({
+      latencyDelay: (ms) =>
+        new Promise((resolve) => {
+          delays.push({ ms, release: resolve });
+        }),
+    });
     kit.sim.control.faults.failNext(1, "reset");
 
     const reset = kit.get("/v2-beta/projects/1a5/services");
     await expect(reset).rejects.toThrow();
     kit.sim.control.faults.set({ latencyMs: 60 });
-    const started = performance.now();
-    const slow = await kit.get("/v2-beta/projects/1a5/services");
-    const tookMs = performance.now() - started;
+    const slow = kit.get("/v2-beta/projects/1a5/services");
+    await vi.waitFor(() => expect(delays).toHaveLength(1), { timeout: 5_000, interval: 5 });
+    const beforeRelease = kit.sim.control.requests().map((r) => r.status);
+    delays[0]?.release();
 
-    expect(slow.status).toBe(200);
-    expect(tookMs).toBeGreaterThanOrEqual(55);
+    expect(delays.map((d) => d.ms)).toEqual([60]);
+    expect(beforeRelease).toEqual(["reset"]);
+    expect((await slow).status).toBe(200);
     expect(kit.sim.control.requests().map((r) => r.status)).toEqual(["reset", 200]);
   });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import {
   ManualClock,
   MANUAL_CLOCK_START_MS,
@@ -48,18 +48,31 @@ describe("ManualClock", () => {
 });
 
 describe("ScaledClock", () => {
-  it("runs simulated delays scaled to real time and speeds up now()", async () => {
-    const clock = new ScaledClock(0.001);
-    const start = clock.now();
-    const realStart = performance.now();
+  it("runs simulated delays scaled to real time and speeds up now()", () => {
+    // Node's timers and Date on vitest's fake clock: "real" time moves only when the test says so.
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout", "Date"] });
+    try {
+      const clock = new ScaledClock(0.001);
+      const start = clock.now();
+      let fired = false;
+      clock.setTimer(20_000, () => {
+        fired = true;
+      });
 
-    await new Promise<void>((resolve) => clock.setTimer(20_000, resolve));
-    const realMs = performance.now() - realStart;
-    const simulatedMs = clock.now() - start;
-    clock.dispose();
+      vi.advanceTimersByTime(19);
+      const firedEarly = fired;
+      const simulatedEarly = clock.now() - start;
+      vi.advanceTimersByTime(1);
+      const simulatedMs = clock.now() - start;
+      clock.dispose();
 
-    expect(realMs).toBeLessThan(1_000);
-    expect(simulatedMs).toBeGreaterThanOrEqual(19_000);
+      expect(firedEarly).toBe(false);
+      expect(simulatedEarly).toBe(19_000);
+      expect(fired).toBe(true);
+      expect(simulatedMs).toBe(20_000);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("rejects a non-positive scale", () => {
