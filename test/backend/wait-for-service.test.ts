@@ -28,7 +28,7 @@ async function until(condition: () => boolean, what: string): Promise<void> {
     () => {
       if (!condition()) throw new Error(`timed out waiting for ${what}`);
     },
-    { timeout: 5_000, interval: 2 },
+    { timeout: 15_000, interval: 2 },
   );
 }
 
