@@ -1,5 +1,5 @@
 import type { Writable } from "node:stream";
-import type { Timers } from "../notify/index.js";
+import type { Timers } from "../domain/index.js";
 
 /** What a CLI command may touch: its output streams, the environment and process signals. */
 export interface CliIo {

@@ -1,7 +1,7 @@
 import type { Logger } from "pino";
 import { connectEnvironment, type SimulatorStarter } from "../backend/index.js";
 import type { Config } from "../config/index.js";
-import type { Timers } from "../notify/index.js";
+import type { Timers } from "../domain/index.js";
 import { checkTargets, type CheckTargetsResult, type TargetCheck } from "../operations/index.js";
 
 export interface ResolveTargetsOptions {

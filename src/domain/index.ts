@@ -46,3 +46,4 @@ export {
   TARGET_NAME_PATTERN,
   type TargetTextResult,
 } from "./target-text.js";
+export { realTimers, sleepOn, type Timers } from "./timers.js";

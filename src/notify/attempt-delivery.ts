@@ -1,7 +1,7 @@
 import type { DeployEvent } from "./deploy-event.js";
 import { NOTIFY_ERR, NotificationError } from "./notification-error.js";
 import type { Notifier } from "./notifier.js";
-import { realTimers, type Timers } from "./timers.js";
+import { realTimers, type Timers } from "../domain/index.js";
 
 export interface AttemptDeliveryInput {
   readonly notifier: Notifier;

@@ -70,7 +70,6 @@ export {
   type NotificationOutcome,
   type NotifierSetup,
 } from "./notification-dispatcher.js";
-export { realTimers, sleepOn, type Timers } from "./timers.js";
 export { createNotifiers, type CreateNotifiersDeps, type NotificationSettings } from "./create-notifiers.js";
 /** Channel URLs and secrets for the log scrubber (`loadConfig` already adds them to its secrets). */
 export { collectNotificationSecrets } from "../config/index.js";

@@ -5,7 +5,7 @@ import { createDeployEvent, type DeployEvent } from "./deploy-event.js";
 import { asNotificationError, attemptDelivery, untilAborted } from "./attempt-delivery.js";
 import { NOTIFY_ERR } from "./notification-error.js";
 import type { Notifier, NotifierKind } from "./notifier.js";
-import { realTimers, sleepOn, type Timers } from "./timers.js";
+import { realTimers, sleepOn, type Timers } from "../domain/index.js";
 
 export const DEFAULT_NOTIFY_TIMEOUT_MS = 5_000;
 export const DEFAULT_NOTIFY_ATTEMPTS = 3;

@@ -7,7 +7,7 @@ import {
 import type { Config, EnvironmentConfig } from "../config/index.js";
 import { targetLaunchConfig } from "../deploy/index.js";
 import { formatTargetText, targetKey } from "../domain/index.js";
-import { realTimers, type Timers } from "../notify/index.js";
+import { realTimers, type Timers } from "../domain/index.js";
 import {
   RancherApiError,
   RancherAuthError,

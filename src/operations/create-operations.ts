@@ -1,5 +1,5 @@
 import type { Deployment, DeployTarget } from "../domain/index.js";
-import type { Timers } from "../notify/index.js";
+import type { Timers } from "../domain/index.js";
 import { cancelDeployment } from "./cancel-deployment.js";
 import { deployManually, type ManualDeployRequest } from "./deploy-manually.js";
 import { followDeployment, type FollowClock, type FollowOptions } from "./follow-deployment.js";

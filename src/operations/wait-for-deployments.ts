@@ -6,7 +6,7 @@ import {
   type Deployment,
   type DeploymentState,
 } from "../domain/index.js";
-import { realTimers, type Timers } from "../notify/index.js";
+import { realTimers, type Timers } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
 
 /** What waiting on deployments needs (`POST /hooks/ci?wait=`; wired by the composition root). */

@@ -7,7 +7,7 @@ import {
   type RancherSimulatorOptions,
   type SeedInput,
 } from "../../src/simulator/index.js";
-import type { Timers } from "../../src/notify/index.js";
+import type { Timers } from "../../src/domain/index.js";
 import { openStore, type DeploymentStore } from "../../src/store/index.js";
 import { captureLogs, type CapturedLogs } from "../helpers/capture-logs.js";
 import { tracked, VirtualTime } from "./virtual-time.js";

@@ -1,4 +1,4 @@
-import type { Timers } from "../../src/notify/index.js";
+import type { Timers } from "../../src/domain/index.js";
 
 interface Pending {
   readonly id: number;

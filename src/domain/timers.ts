@@ -1,6 +1,7 @@
 /**
- * The clock and timers the dispatcher uses for per-attempt timeouts, retry backoff and the bound
- * on `close()`. Real timers by default; tests pass a manual clock so no test waits on real time.
+ * A clock and timers, injected wherever drover waits on time outside the engine's `sleep`: the
+ * notification dispatcher (attempt timeouts, backoff, the `close()` bound), the `?wait=` limit and
+ * `config check --resolve`. Real timers by default; tests pass a manual clock.
  */
 export interface Timers {
   /** Epoch ms. */
