@@ -3,41 +3,16 @@ import { judgeTarget, ownership } from "../../src/deploy/judge-target.js";
 import { planRecovery } from "../../src/deploy/plan-recovery.js";
 import type { Deployment, DeploymentState } from "../../src/domain/index.js";
 import type { Service } from "../../src/rancher/index.js";
+import { PREVIOUS_IMAGE, recordedDeployment, type DeploymentOverrides } from "./recorded-deployment.js";
 
 const N = "registry.example.com/shop/frontend:2.0.0";
-const P = "registry.example.com/shop/frontend:1.0.0";
+const P = PREVIOUS_IMAGE;
 const V0 = "0";
 const V1 = "9a3c6f0e-0000-4000-8000-000000000001";
 const V2 = "9a3c6f0e-0000-4000-8000-000000000002";
 
-/** Overrides; an `undefined` value removes the field (nothing of it on record). */
-type Overrides = { readonly [K in keyof Deployment]?: Deployment[K] | undefined };
-
-function deployment(state: DeploymentState, extra: Overrides = {}): Deployment {
-  const record: Record<string, unknown> = {
-    id: "d_1",
-    target: { environment: "demo", stack: "shop", service: "frontend" },
-    targetKey: "demo/shop/frontend",
-    image: "registry.example.com/shop/frontend",
-    tag: "2.0.0",
-    state,
-    source: "ci",
-    settings: {
-      strategy: { batchSize: 1, intervalMillis: 2000, startFirst: false },
-      upgradeTimeoutMs: 600_000,
-      verify: { soakMs: 15_000, timeoutMs: 300_000 },
-      onFailure: "rollback",
-      onUpgradedLeftover: "finish",
-    },
-    previousImage: P,
-    previousVersion: V0,
-    upgradeVersion: V1,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-    ...extra,
-  };
-  for (const [key, value] of Object.entries(record)) if (value === undefined) delete record[key];
-  return record as unknown as Deployment;
+function deployment(state: DeploymentState, extra: DeploymentOverrides = {}): Deployment {
+  return recordedDeployment(state, { previousVersion: V0, upgradeVersion: V1, ...extra });
 }
 
 function service(state: string, image: string, version: string): Service {

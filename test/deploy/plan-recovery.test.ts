@@ -2,32 +2,13 @@ import { describe, expect, it } from "vitest";
 import { planRecovery } from "../../src/deploy/plan-recovery.js";
 import type { Deployment, DeploymentState } from "../../src/domain/index.js";
 import type { Service } from "../../src/rancher/index.js";
+import { PREVIOUS_IMAGE, recordedDeployment } from "./recorded-deployment.js";
 
 const N = "registry.example.com/shop/frontend:2.0.0";
-const P = "registry.example.com/shop/frontend:1.0.0";
+const P = PREVIOUS_IMAGE;
 
-function deployment(state: DeploymentState, extra: Partial<Deployment> = {}): Deployment {
-  return {
-    id: "d_1",
-    target: { environment: "demo", stack: "shop", service: "frontend" },
-    targetKey: "demo/shop/frontend",
-    image: "registry.example.com/shop/frontend",
-    tag: "2.0.0",
-    state,
-    source: "ci",
-    settings: {
-      strategy: { batchSize: 1, intervalMillis: 2000, startFirst: false },
-      upgradeTimeoutMs: 600_000,
-      verify: { soakMs: 15_000, timeoutMs: 300_000 },
-      onFailure: "rollback",
-      onUpgradedLeftover: "finish",
-    },
-    previousImage: P,
-    createdAt: "2026-01-01T00:00:00.000Z",
-    updatedAt: "2026-01-01T00:00:00.000Z",
-    ...extra,
-  };
-}
+const deployment = (state: DeploymentState, extra: Partial<Deployment> = {}): Deployment =>
+  recordedDeployment(state, extra);
 
 function service(state: string, image: string): Service {
   return {
