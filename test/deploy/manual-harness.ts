@@ -33,23 +33,27 @@ export const FAST_SETTINGS: DeploySettings = {
   onUpgradedLeftover: "finish",
 };
 
-/**
- * The one engine harness: a real engine and SQLite store against the simulator, everything on the
- * simulator's manual clock (see {@link createManualHarness}).
- */
-export interface ManualHarness {
-  readonly sim: RancherSimulator;
+/** One drover's engine and store, and how tests submit a deployment to it (target defaults to demo/shop/frontend). */
+export interface OtherDrover {
   readonly store: DeploymentStore;
   readonly engine: DeploymentEngine;
-  readonly pool: RancherPool;
-  readonly time: VirtualTime;
-  readonly logs: CapturedLogs;
   submit(
     image: string,
     tag: string,
     target?: Partial<DeployTarget>,
     settings?: Partial<DeploySettings>,
   ): Deployment;
+}
+
+/**
+ * The one engine harness: a real engine and SQLite store against the simulator, everything on the
+ * simulator's manual clock (see {@link createManualHarness}).
+ */
+export interface ManualHarness extends OtherDrover {
+  readonly sim: RancherSimulator;
+  readonly pool: RancherPool;
+  readonly time: VirtualTime;
+  readonly logs: CapturedLogs;
   /**
    * A drover restart: closes the engine (running deployments stop where they are) and the store,
    * opens the store again (`openStore` option, else `storePath`, else a new in-memory one) and a
@@ -70,18 +74,6 @@ export interface ManualHarness {
   /** The simulated service by stack and name, as the API shows it. */
   service(stack: string, name: string): Record<string, unknown>;
   close(): Promise<void>;
-}
-
-/** A second drover (see {@link ManualHarness.otherDrover}). */
-export interface OtherDrover {
-  readonly store: DeploymentStore;
-  readonly engine: DeploymentEngine;
-  submit(
-    image: string,
-    tag: string,
-    target?: Partial<DeployTarget>,
-    settings?: Partial<DeploySettings>,
-  ): Deployment;
 }
 
 export interface ManualHarnessOptions {
