@@ -50,6 +50,12 @@ export function failChangedOutside(run: DeploymentRun, detail: string): Promise<
   });
 }
 
+/** {@link failChangedOutside} when another actor changed the target `service` shows; else undefined. */
+export function endIfChangedOutside(run: DeploymentRun, service: Service): Promise<Deployment> | undefined {
+  const verdict = judgeTarget(run.d, service);
+  return verdict.kind === "changed-outside" ? failChangedOutside(run, verdict.detail) : undefined;
+}
+
 /** Ends the deployment `rolled-back`: another actor rolled drover's upgrade back. */
 export function endRolledBackOutside(run: DeploymentRun, service: Service): Promise<Deployment> {
   const image = currentImage(service, run.d.target.sidekick) ?? "unknown";

@@ -48,24 +48,23 @@ export function planRecovery(
   if (service === undefined) return outside("the service is gone");
   const upgradeIntent = state !== "preparing" || deployment.pendingAction === "upgrade";
   // The rule the live phases apply too (judge-target.ts): whose launch config does Rancher run?
-  if (upgradeIntent) {
-    const verdict = judgeTarget(deployment, service);
-    switch (verdict.kind) {
-      case "changed-outside":
-        return outside(verdict.detail);
-      case "rolled-back-outside":
-        return {
-          kind: "finish",
-          state: "rolled-back",
-          detail: "service active on the previous image: rolled back outside drover",
-          errorCode: ERR.TARGET_CHANGED,
-        };
-      case "settling-outside":
-        return { kind: "resume", startAt: "verify", detail: `${verdict.detail}; verifying once it settles` };
-      case "finished-outside":
-      case "ours":
-        break;
-    }
+  // (Before the upgrade intent is recorded it calls the service ours whatever it runs.)
+  const verdict = judgeTarget(deployment, service);
+  switch (verdict.kind) {
+    case "changed-outside":
+      return outside(verdict.detail);
+    case "rolled-back-outside":
+      return {
+        kind: "finish",
+        state: "rolled-back",
+        detail: "service active on the previous image: rolled back outside drover",
+        errorCode: ERR.TARGET_CHANGED,
+      };
+    case "settling-outside":
+      return { kind: "resume", startAt: "verify", detail: `${verdict.detail}; verifying once it settles` };
+    case "finished-outside":
+    case "ours":
+      break;
   }
 
   const n = deploymentImage(deployment);

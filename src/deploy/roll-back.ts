@@ -2,8 +2,7 @@ import type { Deployment, DeploymentError, DeploymentState } from "../domain/ind
 import { RancherApiError } from "../rancher/index.js";
 import { isRetryableLater, type DeploymentRun } from "./deployment-run.js";
 import { DeploymentFailure, ERR } from "./deployment-failure.js";
-import { judgeTarget } from "./judge-target.js";
-import { failChangedOutside } from "./outside-changes.js";
+import { endIfChangedOutside } from "./outside-changes.js";
 import { currentImage, TRANSITIONING_STATES } from "./service-inspection.js";
 
 /**
@@ -66,8 +65,8 @@ async function attemptRollBack(
   cause: "failure" | "cancel",
 ): Promise<Deployment> {
   let service = await run.getService();
-  let verdict = judgeTarget(run.d, service);
-  if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
+  const changed = endIfChangedOutside(run, service);
+  if (changed !== undefined) return changed;
   if (service.state === "finishing-upgrade") {
     await run.rancher.client.cancelUpgrade(
       run.ref,
@@ -78,8 +77,8 @@ async function attemptRollBack(
       run.ctx.now() + run.d.settings.upgradeTimeoutMs,
       (s) => s.state !== "canceling-upgrade" && s.state !== "finishing-upgrade",
     );
-    verdict = judgeTarget(run.d, service);
-    if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
+    const changedMeanwhile = endIfChangedOutside(run, service);
+    if (changedMeanwhile !== undefined) return changedMeanwhile;
   }
   if (service.state === "upgrading" || service.state === "upgraded" || service.state === "canceled-upgrade") {
     await run.rancher.client.rollback(
@@ -93,8 +92,8 @@ async function attemptRollBack(
     run.ctx.now() + run.d.settings.upgradeTimeoutMs,
     (s) => !TRANSITIONING_STATES.has(s.state),
   );
-  verdict = judgeTarget(run.d, service);
-  if (verdict.kind === "changed-outside") return failChangedOutside(run, verdict.detail);
+  const changedAtEnd = endIfChangedOutside(run, service);
+  if (changedAtEnd !== undefined) return changedAtEnd;
   if (service.state === "active" && !run.runsNew(service)) {
     const image = currentImage(service, run.d.target.sidekick) ?? "unknown";
     return await run.move(final, `rolled back; service active on ${image}`, {

@@ -159,11 +159,11 @@ export function inspectNewContainers(
       instance.state !== "purged"
     );
   });
-  const crashed = mine.filter(hasCrashed);
-  const running = mine.filter((instance) => instance.state === "running" && !hasCrashed(instance));
+  const crashed = new Set(mine.filter(hasCrashed));
+  const running = mine.filter((instance) => instance.state === "running" && !crashed.has(instance));
   const healthy = running.filter((instance) => HEALTHY.has(instance.healthState ?? null)).length;
   const unhealthy =
-    running.filter((instance) => UNHEALTHY.has(instance.healthState ?? "")).length + crashed.length;
+    running.filter((instance) => UNHEALTHY.has(instance.healthState ?? "")).length + crashed.size;
   const expected = Math.max(1, service.scale ?? 1);
   const states = mine.map(describeInstance).sort();
   return {
