@@ -2,7 +2,7 @@ import type { Logger } from "pino";
 import type { ConfigHolder } from "../config/index.js";
 import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import type { Timers } from "../domain/index.js";
+import { realTimers, sleepOn, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
 import { createOperations, type Operations } from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
@@ -46,10 +46,7 @@ export interface Core {
   close(): Promise<void>;
 }
 
-const realSleep = (ms: number): Promise<void> =>
-  new Promise((resolve) => {
-    setTimeout(resolve, ms);
-  });
+const realSleep = (ms: number): Promise<void> => sleepOn(realTimers, ms);
 
 /** Builds store, Rancher pool and engine from the config in force. */
 export function createCore(deps: CoreDeps): Core {

@@ -29,5 +29,5 @@ export { collectNotificationSecrets } from "./collect-secrets.js";
 export { readCiPublicKey } from "./read-ci-public-key.js";
 export { restartOnlyChanges, warnRestartOnlyChanges } from "./restart-only-changes.js";
 /** The settings schemas of the webhook sources and of the notifiers (the plug-in registries' config side). */
-export { SOURCE_NAMES, SOURCE_SETTINGS, type SourceName } from "./source-settings.js";
+export { SOURCE_SETTINGS, type SourceName } from "./source-settings.js";
 export { NOTIFIER_SETTINGS, type NotifierSettingKey } from "./notifier-settings.js";

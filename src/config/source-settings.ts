@@ -34,9 +34,6 @@ export const SOURCE_SETTINGS = {
 /** A webhook source's route name (`dockerhub`, `registry`, `ci`, `harbor`, `quay`, `ghcr`). */
 export type SourceName = keyof typeof SOURCE_SETTINGS;
 
-/** The route names in registry order. */
-export const SOURCE_NAMES = Object.keys(SOURCE_SETTINGS) as readonly SourceName[];
-
 type OptionalShape<T extends Readonly<Record<string, z.ZodType>>> = {
   -readonly [K in keyof T]: z.ZodOptional<T[K]>;
 };

@@ -1,13 +1,7 @@
 import type { Logger } from "pino";
-import type { BackendConnection, BackendResolver } from "../backend/index.js";
+import type { BackendResolver } from "../backend/index.js";
 import type { Deployment, DeploymentEvent } from "../domain/index.js";
 import type { DeploymentStore } from "../store/index.js";
-
-/** @deprecated Use {@link BackendConnection} (kept so code written against the old name builds). */
-export type RancherTarget = BackendConnection;
-
-/** @deprecated Use {@link BackendResolver} (kept so code written against the old name builds). */
-export type RancherResolver = BackendResolver;
 
 /** Everything a deployment run needs, injected (tests pass fakes for time). */
 export interface DeployContext {

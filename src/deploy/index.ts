@@ -1,5 +1,5 @@
 export { DeploymentEngine, DEFAULT_CONCURRENCY, type EngineStats } from "./deployment-engine.js";
-export type { DeployContext, RancherResolver, RancherTarget } from "./deploy-context.js";
+export type { DeployContext } from "./deploy-context.js";
 export { runDeployment, type RunOptions, type StartStep } from "./run-deployment.js";
 export { planRecovery, type RecoveryPlan } from "./plan-recovery.js";
 export {

@@ -1,5 +1,5 @@
 import { resolveSettings } from "../deploy/index.js";
-import { isTerminal, type Deployment } from "../domain/index.js";
+import { isSuccessful, isTerminal, type Deployment } from "../domain/index.js";
 import { StoreConflictError } from "../store/index.js";
 import { ensureEnvironment, findDeployment } from "./checks.js";
 import type { OperationDeps } from "./operation-deps.js";
@@ -17,12 +17,7 @@ export function retryDeployment(
   reqId?: string,
 ): Deployment {
   const original = findDeployment(deps.store, id);
-  if (
-    !isTerminal(original.state) ||
-    original.state === "succeeded" ||
-    original.state === "skipped" ||
-    original.state === "superseded"
-  ) {
+  if (!isTerminal(original.state) || isSuccessful(original.state) || original.state === "superseded") {
     throw new StoreConflictError(
       `only failed, rolled-back or canceled deployments can be retried (this one is ${original.state})`,
     );

@@ -7,12 +7,7 @@ export {
   RancherTimeoutError,
   RancherUnavailableError,
 } from "./rancher-errors.js";
-export {
-  ResourceEvents,
-  type ReconnectTimers,
-  type ResourceChange,
-  type ResourceEventsOptions,
-} from "./resource-events.js";
+export { ResourceEvents, type ResourceChange, type ResourceEventsOptions } from "./resource-events.js";
 export {
   isRemoved,
   LAUNCH_CONFIG_LABEL,
