@@ -10,6 +10,8 @@ import {
 export const POLL_INTERVAL_MS = 1_000;
 /** Polling interval while the websocket is up: events do the work, polls are a safety net. */
 export const POLL_INTERVAL_WITH_EVENTS_MS = 5_000;
+/** Change events kept for a waiter that has not looked yet; the oldest go first beyond this. */
+const MAX_PENDING_EVENTS = 64;
 
 export interface WaitForServiceOptions {
   readonly client: Pick<Backend, "getService">;
@@ -43,17 +45,20 @@ export async function waitForService(options: WaitForServiceOptions): Promise<Se
   const { client, ref, events, now, logger } = options;
   const started = now();
   let last: Service | undefined;
-  let pending: Service | undefined;
+  // Every change event is judged, in order: a state that lasts only until the next event (active,
+  // then another actor's upgrade a moment later) must not be skipped.
+  const pending: Service[] = [];
   let wake: (() => void) | undefined;
   const unsubscribe = events?.subscribe((change) => {
     if (change === "resync") {
-      pending = undefined;
+      pending.length = 0;
       wake?.();
       return;
     }
     if (change.resourceId !== ref.serviceId || change.resourceType.toLowerCase().includes("container"))
       return;
-    pending = change.resource;
+    if (pending.length >= MAX_PENDING_EVENTS) pending.shift();
+    pending.push(change.resource);
     wake?.();
   });
   const onAbort = (): void => wake?.();
@@ -63,9 +68,9 @@ export async function waitForService(options: WaitForServiceOptions): Promise<Se
     for (;;) {
       options.signal?.throwIfAborted();
       let service: Service | undefined;
-      if (pending !== undefined) {
-        service = pending;
-        pending = undefined;
+      const next = pending.shift();
+      if (next !== undefined) {
+        service = next;
       } else if (poll) {
         try {
           service = await client.getService(ref);
@@ -99,12 +104,12 @@ export async function waitForService(options: WaitForServiceOptions): Promise<Se
             woken = true;
             resolve();
           };
-          if (pending !== undefined || options.signal?.aborted === true) wake();
+          if (pending.length > 0 || options.signal?.aborted === true) wake();
         }),
       ]);
       wake = undefined;
       // Woken by an event carrying the resource: check it without a GET; otherwise poll.
-      poll = !woken || pending === undefined;
+      poll = !woken || pending.length === 0;
     }
   } finally {
     unsubscribe?.();

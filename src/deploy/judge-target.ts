@@ -1,6 +1,12 @@
 import type { Deployment } from "../domain/index.js";
 import type { Service } from "../rancher/index.js";
-import { currentImage, deploymentImage, targetLaunchConfig } from "./service-inspection.js";
+import {
+  currentImage,
+  deploymentImage,
+  preUpgradeLaunchConfig,
+  stripDockerPrefix,
+  targetLaunchConfig,
+} from "./service-inspection.js";
 
 /** Whose launch config the target runs, judged from Rancher's image and `version` and drover's record. */
 export type Ownership =
@@ -17,6 +23,12 @@ export type TargetVerdict =
   | { readonly kind: "ours" }
   /** Another actor changed the target: end `failed` (`ERR_TARGET_CHANGED`) and post nothing. */
   | { readonly kind: "changed-outside"; readonly detail: string }
+  /**
+   * While drover finishes (its containers passed verification), drover's upgrade was finished and
+   * another actor has upgraded the service again since: Rancher's in-service strategy shows
+   * drover's launch config as the one it upgraded from. `succeeded`, posting nothing more.
+   */
+  | { readonly kind: "finished-then-changed"; readonly detail: string }
   /** Another actor finished drover's upgrade: verify the containers, then `succeeded`. */
   | { readonly kind: "finished-outside" }
   /** Another actor rolled drover's upgrade back: `rolled-back`. */
@@ -75,6 +87,7 @@ export function ownership(deployment: JudgedDeployment, service: Service): Owner
  *
  * | Rancher runs | drover's phase | verdict |
  * |---|---|---|
+ * | another actor's upgrade *from* drover's launch config (N, drover's version) | finishing | finished-then-changed |
  * | an image neither N nor P, or a version drover did not create | any | changed-outside |
  * | drover's upgrade, `active` | upgrading, verifying | finished-outside |
  * | drover's upgrade, `finishing-upgrade` | upgrading, verifying | settling-outside |
@@ -87,6 +100,11 @@ export function judgeTarget(deployment: JudgedDeployment, service: Service): Tar
   const phase = deployment.state;
   const s = service.state;
   if (owner === "foreign") {
+    if (phase === "finishing" && upgradedFromDrovers(deployment, service))
+      return {
+        kind: "finished-then-changed",
+        detail: `Rancher now runs ${describeTarget(service, deployment.target.sidekick)}`,
+      };
     // Before the upgrade is posted, a service still on its pre-upgrade launch config is not foreign.
     if (phase === "preparing" && deployment.pendingAction !== "upgrade") return { kind: "ours" };
     return {
@@ -109,4 +127,19 @@ export function judgeTarget(deployment: JudgedDeployment, service: Service): Tar
   if (s === "rolling-back")
     return { kind: "settling-outside", detail: "another actor is rolling drover's upgrade back" };
   return { kind: "ours" };
+}
+
+/**
+ * Whether the service's latest upgrade started from drover's own launch config (image N on the
+ * version drover's upgrade created): proof that drover's upgrade had been finished. Needs the
+ * version on record; without it, nothing is proven.
+ */
+function upgradedFromDrovers(deployment: JudgedDeployment, service: Service): boolean {
+  if (deployment.upgradeVersion === undefined) return false;
+  const before = preUpgradeLaunchConfig(service, deployment.target.sidekick);
+  return (
+    before !== undefined &&
+    stripDockerPrefix(before.imageUuid) === deploymentImage(deployment) &&
+    before.version === deployment.upgradeVersion
+  );
 }

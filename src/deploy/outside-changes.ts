@@ -25,6 +25,14 @@ export async function guardTarget(run: DeploymentRun, service: Service): Promise
         return { ended: await failChangedOutside(run, verdict.detail) };
       case "rolled-back-outside":
         return { ended: await endRolledBackOutside(run, current) };
+      case "finished-then-changed":
+        return {
+          ended: await run.move(
+            "succeeded",
+            `upgrade finished; another actor has upgraded the service since (${verdict.detail}); not touching it`,
+            { pendingAction: null },
+          ),
+        };
       case "settling-outside":
         await run.annotate("note", `${verdict.detail}; waiting for it to settle, posting nothing`);
         current = await run.wait(

@@ -60,6 +60,12 @@ export function planRecovery(
         detail: "service active on the previous image: rolled back outside drover",
         errorCode: ERR.TARGET_CHANGED,
       };
+    case "finished-then-changed":
+      return {
+        kind: "finish",
+        state: "succeeded",
+        detail: `upgrade finished; another actor has upgraded the service since (${verdict.detail}); not touching it`,
+      };
     case "settling-outside":
       return { kind: "resume", startAt: "verify", detail: `${verdict.detail}; verifying once it settles` };
     case "finished-outside":

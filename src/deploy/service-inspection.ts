@@ -44,6 +44,28 @@ export function targetLaunchConfig(service: Service, sidekick: string | undefine
   return (service.secondaryLaunchConfigs ?? []).find((config) => config.name.toLowerCase() === wanted);
 }
 
+/**
+ * The target's launch config as it was before the service's latest in-service upgrade
+ * (`upgrade.inServiceStrategy.previousLaunchConfig`, or the named sidekick in
+ * `previousSecondaryLaunchConfigs`), when Rancher shows one.
+ */
+export function preUpgradeLaunchConfig(
+  service: Service,
+  sidekick: string | undefined,
+): LaunchConfig | undefined {
+  const upgrade = service.upgrade;
+  if (typeof upgrade !== "object" || upgrade === null) return undefined;
+  const strategy = (upgrade as { inServiceStrategy?: unknown }).inServiceStrategy;
+  if (typeof strategy !== "object" || strategy === null) return undefined;
+  const { previousLaunchConfig, previousSecondaryLaunchConfigs } = strategy as {
+    previousLaunchConfig?: LaunchConfig | null;
+    previousSecondaryLaunchConfigs?: readonly SecondaryLaunchConfig[] | null;
+  };
+  if (sidekick === undefined) return previousLaunchConfig ?? undefined;
+  const wanted = sidekick.toLowerCase();
+  return (previousSecondaryLaunchConfigs ?? []).find((config) => config.name.toLowerCase() === wanted);
+}
+
 /** The image (`name:tag`) the target's launch config runs, without `docker:`. */
 export function currentImage(service: Service, sidekick: string | undefined): string | undefined {
   return stripDockerPrefix(targetLaunchConfig(service, sidekick)?.imageUuid);

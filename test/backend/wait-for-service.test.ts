@@ -1,14 +1,18 @@
+import pino from "pino";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { WebSocket } from "ws";
 import {
   POLL_INTERVAL_MS,
   POLL_INTERVAL_WITH_EVENTS_MS,
   waitForService,
+  type ChangeFeed,
+  type ChangeListener,
   type WaitForServiceOptions,
 } from "../../src/backend/index.js";
 import {
   RancherTimeoutError,
   ResourceEvents,
+  type ResourceChange,
   type Service,
   type ServiceRef,
 } from "../../src/rancher/index.js";
@@ -344,5 +348,63 @@ describe("waitForService", () => {
     const failed = observed.find((s) => s.transitioning === "error");
     expect(failed?.state).toBe("upgrading");
     expect(failed?.transitioningMessage).toMatch(/manifest for .*:2\.0\.0 not found/);
+  });
+});
+
+describe("waitForService with a change feed that delivers several events at once", () => {
+  it("judges every event in order: a state that lasted only until the next event is not skipped", async () => {
+    const clock = new ManualTimers();
+    const listeners: ChangeListener[] = [];
+    const feed: ChangeFeed = {
+      connected: true,
+      subscribe(listener) {
+        listeners.push(listener);
+        return () => listeners.splice(listeners.indexOf(listener), 1);
+      },
+    };
+    const ref = { projectId: "1a5", serviceId: "1s1" };
+    const at = (state: string, image: string): Service => ({
+      id: "1s1",
+      type: "service",
+      state,
+      links: {},
+      actions: {},
+      launchConfig: { imageUuid: `docker:${image}` },
+    });
+    let gets = 0;
+    const waiting = waitForService({
+      client: {
+        getService: () => {
+          gets += 1;
+          return Promise.resolve(at("finishing-upgrade", "shop/worker:9.5.0"));
+        },
+      },
+      ref,
+      events: feed,
+      until: (service) => service.state === "active",
+      expected: "active",
+      deadlineAt: clock.now() + 60_000,
+      now: clock.now,
+      sleep: (ms) => clock.sleep(ms),
+      logger: pino({ level: "silent" }),
+    });
+    await vi.waitFor(() => {
+      if (gets === 0) throw new Error("no first poll yet");
+    });
+    // The finish completes and another actor upgrades at once: both events arrive before the waiter looks.
+    const change = (service: Service): ResourceChange => ({
+      resourceId: "1s1",
+      resourceType: "service",
+      resource: { ...service },
+    });
+    for (const listener of [...listeners]) {
+      listener(change(at("active", "shop/worker:9.5.0")));
+      listener(change(at("upgrading", "shop/worker:9.6.0")));
+    }
+    const service = await waiting;
+
+    expect(service.state).toBe("active");
+    expect(service.launchConfig?.imageUuid).toBe("docker:shop/worker:9.5.0");
+    expect(gets).toBe(1);
   });
 });

@@ -26,6 +26,20 @@ function service(state: string, image: string, version: string): Service {
   };
 }
 
+/** `next` upgraded by another actor *from* `from` (Rancher's in-service strategy keeps the config it upgraded from). */
+function upgradedFrom(next: Service, fromImage: string, fromVersion: string): Service {
+  return {
+    ...next,
+    upgrade: {
+      type: "serviceUpgrade",
+      inServiceStrategy: {
+        launchConfig: next.launchConfig,
+        previousLaunchConfig: { imageUuid: `docker:${fromImage}`, version: fromVersion },
+      },
+    },
+  };
+}
+
 const healthy = { healthy: 2, expected: 2, unhealthy: 0, summary: "2/2 healthy" };
 
 describe("ownership", () => {
@@ -61,6 +75,12 @@ describe("judgeTarget", () => {
     ["rolling-back", service("rolling-back", P, V0), "ours"],
     ["rolling-back", service("upgrading", "other/image:9", V2), "changed-outside"],
     ["upgrading", service("upgrading", N, V2), "changed-outside"],
+    // drover's finish completed and another actor upgraded from drover's launch config since.
+    ["finishing", upgradedFrom(service("upgrading", "other/image:9", V2), N, V1), "finished-then-changed"],
+    // ...but only while finishing (the containers passed verification) and only from drover's version.
+    ["verifying", upgradedFrom(service("upgrading", "other/image:9", V2), N, V1), "changed-outside"],
+    ["finishing", upgradedFrom(service("upgrading", "other/image:9", V2), N, V2), "changed-outside"],
+    ["finishing", upgradedFrom(service("upgrading", "other/image:9", V2), P, V0), "changed-outside"],
   ] as const)("recorded %s with Rancher %j → %s", (state, svc, expected) => {
     expect(judgeTarget(deployment(state), svc).kind).toBe(expected);
   });
@@ -112,6 +132,14 @@ describe("planRecovery decides like the live run", () => {
       service("active", N, V2),
       healthy,
       { kind: "finish", state: "failed", errorCode: "ERR_TARGET_CHANGED" },
+    ],
+    // drover's finish completed, then another actor upgraded from it: succeeded, nothing posted.
+    [
+      "finishing",
+      {},
+      upgradedFrom(service("upgraded", "other/image:9", V2), N, V1),
+      undefined,
+      { kind: "finish", state: "succeeded" },
     ],
     // drover's own version: the usual table.
     ["verifying", {}, service("upgraded", N, V1), undefined, { kind: "resume", startAt: "verify" }],
