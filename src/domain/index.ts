@@ -47,3 +47,10 @@ export {
   type TargetTextResult,
 } from "./target-text.js";
 export { realTimers, sleepOn, type Timers } from "./timers.js";
+export {
+  rancherViewChanged,
+  type KnownRancherView,
+  type RancherContainerView,
+  type RancherView,
+  type RancherViewStatus,
+} from "./target-view.js";

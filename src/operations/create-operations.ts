@@ -10,7 +10,7 @@ import {
   type IngestScope,
 } from "./ingest-delivery.js";
 import { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
-import { listTargets, type TargetSummary } from "./list-targets.js";
+import { listTargets, showTarget, type TargetView } from "./list-targets.js";
 import type { OperationDeps } from "./operation-deps.js";
 import { retryDeployment } from "./retry-deployment.js";
 import { rollBackTarget } from "./roll-back-target.js";
@@ -27,7 +27,9 @@ export interface Operations {
   readonly rollBack: (target: DeployTarget, reqId?: string) => Deployment;
   readonly list: (request: ListDeploymentsRequest) => DeploymentList;
   readonly show: (id: string) => DeploymentDetails;
-  readonly targets: () => TargetSummary[];
+  readonly targets: () => TargetView[];
+  /** One target by key (`environment/stack/service`), or undefined when nothing names it. */
+  readonly target: (key: string) => TargetView | undefined;
   readonly config: () => ConfigSummary;
   /** Follows a deployment's stored state and events, whichever process runs it (on `clock` if given). */
   readonly follow: (id: string, options: FollowOptions, clock?: FollowClock) => Promise<Deployment>;
@@ -55,6 +57,7 @@ export function createOperations(deps: OperationsDeps): Operations {
     list: (request) => listDeployments(deps, request),
     show: (id) => showDeployment(deps, id),
     targets: () => listTargets(deps),
+    target: (key) => showTarget(deps, key),
     config: () => showConfig(deps),
     follow: (id, options, clock) =>
       followDeployment({ store: deps.store, now: deps.now, sleep: deps.sleep, ...clock }, id, options),
