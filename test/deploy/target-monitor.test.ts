@@ -30,7 +30,7 @@ const target = (service: string, extra: Partial<MonitoredTarget> = {}): Monitore
 /** Virtual timers that remember every delay asked for and which timers are still pending. */
 interface RecordingTimers extends Timers {
   readonly delays: number[];
-  pendingCount(): number;
+  readonly pendingCount: () => number;
 }
 
 function recording(timers: Timers): RecordingTimers {
@@ -64,8 +64,8 @@ interface Setup {
   readonly changes: Map<string, RancherView[]>;
   /** Reads (service and instance GETs) the monitor sent, and the most in flight at once. */
   readonly reads: { service: number; instances: number; inFlight: number; maxInFlight: number };
-  view(key?: string): RancherView;
-  known(key?: string): KnownRancherView;
+  readonly view: (key?: string) => RancherView;
+  readonly known: (key?: string) => KnownRancherView;
 }
 
 interface SetupOptions {
