@@ -4,7 +4,12 @@ import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarte
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
 import { realTimers, sleepOn, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
-import { createOperations, type Operations } from "../operations/index.js";
+import {
+  createLiveEvents,
+  createOperations,
+  type Operations,
+  type TargetChangeSource,
+} from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
 import { createSimulatorStarter } from "./simulator-starter.js";
 
@@ -32,6 +37,8 @@ export interface CoreDeps {
   readonly onNotification?: (kind: NotifierKind, outcome: NotificationOutcome) => void;
   /** Aborts when the process starts shutting down: operations waiting on deployments end at once. */
   readonly shutdown?: AbortSignal;
+  /** What Rancher runs per target, as it changes (the target monitor): `target` events of `/api/events`. */
+  readonly targetChanges?: TargetChangeSource;
 }
 
 /** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
@@ -53,7 +60,11 @@ export function createCore(deps: CoreDeps): Core {
   const { configHolder, logger } = deps;
   const config = configHolder.current.config;
   const now = deps.now ?? Date.now;
-  const store = openStore({ path: deps.storePath ?? config.storage.path, now });
+  const store = openStore({
+    path: deps.storePath ?? config.storage.path,
+    now,
+    onListenerError: (error) => logger.error({ err: error }, "event feed listener failed"),
+  });
   const pool = new RancherPool({
     environments: () => configHolder.current.config.environments,
     logger,
@@ -87,7 +98,14 @@ export function createCore(deps: CoreDeps): Core {
   // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
   const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
   const closing = new AbortController();
+  const events = createLiveEvents({
+    store,
+    targets: deps.targetChanges,
+    config: configHolder,
+    onError: (error) => logger.error({ err: error }, "live event not delivered"),
+  });
   const operations = createOperations({
+    events,
     store,
     engine,
     config: () => configHolder.current.config,
@@ -108,6 +126,7 @@ export function createCore(deps: CoreDeps): Core {
       if (closed) return;
       closed = true;
       closing.abort();
+      events.close();
       unsubscribeConfig();
       await engine.close();
       unsubscribeEngine();

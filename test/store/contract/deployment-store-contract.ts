@@ -659,7 +659,7 @@ export function describeDeploymentStoreContract(
         for (const call of told) expect(await call.latest).toBe(call.events.at(-1)!.feedId);
         expect(told.flatMap((call) => call.events)).toEqual(await store.eventsAfter(0, 100));
 
-        await stop();
+        stop();
         await store.annotate(created.id, "note", "unheard");
         expect(told).toHaveLength(4);
       });
