@@ -11,7 +11,13 @@ import {
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
 import { isTerminal, realTimers, sleepOn, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
-import { createOperations, type Operations } from "../operations/index.js";
+import {
+  createLiveEvents,
+  createOperations,
+  showTarget,
+  type Operations,
+  type TargetChangeSource,
+} from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
 import { createSimulatorStarter } from "./simulator-starter.js";
 
@@ -41,6 +47,8 @@ export interface CoreDeps {
   readonly shutdown?: AbortSignal;
   /** The timers the target monitor polls and debounces on (default Node's; tests pass a manual clock). */
   readonly monitorTimers?: Timers;
+  /** Overrides the source of `target` events of `/api/events` (default: the target monitor). */
+  readonly targetChanges?: TargetChangeSource;
 }
 
 /** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
@@ -67,7 +75,11 @@ export function createCore(deps: CoreDeps): Core {
   const { configHolder, logger } = deps;
   const config = configHolder.current.config;
   const now = deps.now ?? Date.now;
-  const store = openStore({ path: deps.storePath ?? config.storage.path, now });
+  const store = openStore({
+    path: deps.storePath ?? config.storage.path,
+    now,
+    onListenerError: (error) => logger.error({ err: error }, "event feed listener failed"),
+  });
   const pool = new RancherPool({
     environments: () => configHolder.current.config.environments,
     logger,
@@ -115,7 +127,17 @@ export function createCore(deps: CoreDeps): Core {
       void targets.refresh(deployment.targetKey);
   });
   const closing = new AbortController();
+  const events = createLiveEvents({
+    store,
+    targets: deps.targetChanges ?? targets,
+    // The same view `GET /api/targets` lists.
+    presentTarget: (key) =>
+      showTarget({ store, config: () => configHolder.current.config, targets }, key) ?? { target: key },
+    config: configHolder,
+    onError: (error) => logger.error({ err: error }, "live event not delivered"),
+  });
   const operations = createOperations({
+    events,
     store,
     engine,
     config: () => configHolder.current.config,
@@ -138,6 +160,7 @@ export function createCore(deps: CoreDeps): Core {
       if (closed) return;
       closed = true;
       closing.abort();
+      events.close();
       unsubscribeConfig();
       await engine.close();
       unsubscribeEngine();

@@ -9,6 +9,7 @@ export {
   type Deployment,
   type DeploymentError,
   type DeploymentEvent,
+  type FeedEvent,
   type DeploymentState,
   type DeploySettings,
   type DeployTarget,

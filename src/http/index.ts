@@ -11,3 +11,11 @@ export { createWebhookRoutes, type WebhookRoutesDeps } from "./webhook-routes.js
 export type { WaitAnswer } from "./wait-answer.js";
 export { createAdminRoutes, type AdminRoutesDeps } from "./admin-routes.js";
 export { createMetricsRoutes, INGEST_OUTCOME_LOCAL, type MetricsRoutesDeps } from "./metrics-routes.js";
+export {
+  createEventRoutes,
+  DEFAULT_EVENT_STREAM_LIMITS,
+  EVENT_STREAM_RETRY_MS,
+  type EventRoutes,
+  type EventRoutesDeps,
+  type EventStreamLimits,
+} from "./event-routes.js";

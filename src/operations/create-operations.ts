@@ -11,6 +11,7 @@ import {
 } from "./ingest-delivery.js";
 import { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
 import { listTargets, showTarget, type TargetView } from "./list-targets.js";
+import { createLiveEvents, type LiveEvents } from "./live-events.js";
 import type { OperationDeps } from "./operation-deps.js";
 import { retryDeployment } from "./retry-deployment.js";
 import { rollBackTarget } from "./roll-back-target.js";
@@ -35,6 +36,8 @@ export interface Operations {
   readonly follow: (id: string, options: FollowOptions, clock?: FollowClock) => Promise<Deployment>;
   /** Waits until the deployments are terminal, `timeoutMs` passes, `signal` aborts or `shutdown` does. */
   readonly wait: (ids: readonly string[], timeoutMs: number, signal: AbortSignal) => Promise<WaitResult>;
+  /** The live event hub: stored deployment events, target changes, config reloads (`GET /api/events`). */
+  readonly events: LiveEvents;
 }
 
 export interface OperationsDeps extends OperationDeps {
@@ -45,6 +48,8 @@ export interface OperationsDeps extends OperationDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** The timers `wait`'s time limit runs on (default Node's). */
   readonly waitTimers?: Timers | undefined;
+  /** The live event hub (default: one over the store's feed alone). */
+  readonly events?: LiveEvents | undefined;
 }
 
 export function createOperations(deps: OperationsDeps): Operations {
@@ -63,5 +68,6 @@ export function createOperations(deps: OperationsDeps): Operations {
       followDeployment({ store: deps.store, now: deps.now, sleep: deps.sleep, ...clock }, id, options),
     wait: (ids, timeoutMs, signal) =>
       waitForDeployments({ ...deps, timers: deps.waitTimers }, ids, timeoutMs, signal),
+    events: deps.events ?? createLiveEvents({ store: deps.store }),
   };
 }

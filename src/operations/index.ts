@@ -39,3 +39,22 @@ export {
   type WaitResult,
 } from "./wait-for-deployments.js";
 export * from "./check-targets.js";
+export {
+  MAX_REPLAY,
+  changeOf,
+  createLiveEvents,
+  presentTargetView,
+  type ConfigChangeSource,
+  type DeploymentChange,
+  type LiveConfigEvent,
+  type LiveDeploymentEvent,
+  type LiveEvent,
+  type LiveEvents,
+  type LiveEventsDeps,
+  type LiveFilter,
+  type LiveReplay,
+  type LiveResetEvent,
+  type LiveTargetEvent,
+  type RancherViewLike,
+  type TargetChangeSource,
+} from "./live-events.js";
