@@ -1,8 +1,9 @@
 import { createSimulatorStarter } from "../app.js";
 import { loadConfig, parseDurationMs, readProcessSettings, type LoadedConfig } from "../config/index.js";
 import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
+import { SecretScrubber } from "../log/index.js";
 import type { CliIo } from "./cli-command.js";
+import { createCliLogger } from "./cli-logger.js";
 import { defineCommand } from "./define-command.js";
 import { formatTargetCheck, resolveTargets } from "./resolve-targets.js";
 
@@ -74,8 +75,9 @@ async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number,
     ),
   ]);
   // Quiet unless LOG_LEVEL asks: the per-target lines are the output.
-  const level = io.env["LOG_LEVEL"] === undefined ? "silent" : readProcessSettings(io.env).LOG_LEVEL;
-  const logger = createLogger({ level, scrubber, destination: io.stderr });
+  const settings = readProcessSettings(io.env);
+  const level = io.env["LOG_LEVEL"] === undefined ? "silent" : settings.LOG_LEVEL;
+  const logger = createCliLogger(io, settings, { level, scrubber, destination: io.stderr });
   const { checks, failed } = await resolveTargets({
     config: loaded.config,
     logger,

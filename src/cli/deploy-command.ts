@@ -8,7 +8,7 @@ import {
   type DeployTarget,
 } from "../domain/index.js";
 import { PayloadInvalidError, UsageError } from "../errors/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
+import { SecretScrubber } from "../log/index.js";
 import {
   prepareManualDeployment,
   UnknownEnvironmentError,
@@ -16,6 +16,7 @@ import {
   type ManualDeployRequest,
 } from "../operations/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
+import { createCliLogger } from "./cli-logger.js";
 import { defineCommand } from "./define-command.js";
 import { createDeployProgress, type DeployProgress } from "./deploy-progress.js";
 
@@ -69,7 +70,7 @@ canceled or still running at --timeout, 2 usage error, 78 invalid config.`,
       const scrubber = new SecretScrubber();
       scrubber.setSecrets(initial.secrets);
       const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
-      const logger = createLogger({ level, scrubber, destination: io.stderr });
+      const logger = createCliLogger(io, settings, { level, scrubber, destination: io.stderr });
       const configHolder = new ConfigHolder({ initial, load: () => initial, logger });
       const core = createCore({
         ...options.core,

@@ -9,10 +9,12 @@ import {
   type LoadedConfig,
 } from "../config/index.js";
 import { closeServerGracefully, createHttpServer, listen } from "../http/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
+import { SecretScrubber } from "../log/index.js";
 import { acquireProcessLock, StoreLockedError, type ProcessLock } from "../store/index.js";
 import type { CliIo } from "./cli-command.js";
+import { createCliLogger } from "./cli-logger.js";
 import { defineCommand } from "./define-command.js";
+import { logStartup } from "./serve-startup.js";
 import { parsePortFlag } from "./parse-cli-args.js";
 
 export const EXIT_CONFIG = 78;
@@ -50,11 +52,7 @@ another serve, 78 invalid config.`,
     const file = values.config ?? settings.DROVER_CONFIG;
 
     const scrubber = new SecretScrubber();
-    const logger = createLogger({
-      level: settings.LOG_LEVEL,
-      scrubber,
-      destination: io.stdout,
-    });
+    const logger = createCliLogger(io, settings, { level: settings.LOG_LEVEL, scrubber, destination: io.stdout });
     const load = (): LoadedConfig => loadConfig({ file, env: io.env });
     const initial = load();
     scrubber.setSecrets(initial.secrets);
@@ -113,6 +111,10 @@ another serve, 78 invalid config.`,
       signals.on("SIGTERM", () => onStop("SIGTERM"));
       signals.on("SIGINT", () => onStop("SIGINT"));
 
+      logStartup(logger, initial.config, {
+        tokenSet: adminToken !== undefined,
+        readOpen: initial.config.admin.readOpen,
+      });
       const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
       await app.start();
       app.core.engine.watchStore(STORE_POLL_MS);
