@@ -41,7 +41,9 @@ type TokenSource = "--token" | "DROVER_ADMIN_TOKEN" | undefined;
 function describeNetworkFailure(error: unknown): string {
   if (error instanceof Error && error.name === "TimeoutError")
     return `no answer within ${REQUEST_TIMEOUT_MS / 1000} s`;
-  const cause = (error as { cause?: { code?: unknown; errors?: { code?: unknown }[] } } | undefined)?.cause;
+  const cause = (
+    error as { cause?: { code?: unknown; message?: unknown; errors?: { code?: unknown }[] } } | undefined
+  )?.cause;
   const code = cause?.code ?? cause?.errors?.[0]?.code;
   switch (code) {
     case "ECONNREFUSED":
@@ -59,7 +61,11 @@ function describeNetworkFailure(error: unknown): string {
     case "ENETUNREACH":
       return "host unreachable";
     default:
-      return typeof code === "string" ? code : error instanceof Error ? error.message : "unknown error";
+      if (typeof code === "string") return code;
+      // undici refuses some ports outright (9, 25, 6000, …: the fetch standard's blocked ports)
+      if (cause?.message === "bad port") return "fetch refuses that port (a blocked port; use another)";
+      if (typeof cause?.message === "string") return cause.message;
+      return error instanceof Error ? error.message : "unknown error";
   }
 }
 

@@ -9,7 +9,11 @@ interface ConfigJson {
   readonly loadedAt: string;
   readonly reloads: number;
   readonly rejectedReloads: number;
-  readonly lastRejected?: { readonly at: string; readonly trigger: string; readonly problems: readonly string[] };
+  readonly lastRejected?: {
+    readonly at: string;
+    readonly trigger: string;
+    readonly problems: readonly string[];
+  };
   readonly environments: readonly string[];
   readonly sources: readonly string[];
   readonly rules: number;

@@ -30,9 +30,7 @@ export function twoColumns(rows: readonly (readonly [string, string])[]): string
   const width = Math.max(0, ...rows.map(([left]) => left.length));
   return rows
     .flatMap(([left, text]) =>
-      text
-        .split("\n")
-        .map((line, i) => `  ${(i === 0 ? left : "").padEnd(width)}  ${line}`.trimEnd()),
+      text.split("\n").map((line, i) => `  ${(i === 0 ? left : "").padEnd(width)}  ${line}`.trimEnd()),
     )
     .join("\n");
 }

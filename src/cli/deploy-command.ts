@@ -45,13 +45,21 @@ Without --wait the deployment is recorded as queued in the store (storage.path) 
         description:
           "environment/stack/service, or environment/stack/service/sidekick\n(each a name of letters, digits, _ . -, at most 128)",
       },
-      config: { type: "string", value: "FILE", description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)" },
+      config: {
+        type: "string",
+        value: "FILE",
+        description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)",
+      },
       wait: {
         type: "boolean",
         description:
           "run the deployment here (or follow a drover serve sharing the database that\npicks it up first), print each phase as it happens (one live line on a\nterminal, one line per event when piped) and exit by its outcome",
       },
-      timeout: { type: "string", value: "DURATION", description: "with --wait: give up waiting after this long (default 1h)" },
+      timeout: {
+        type: "string",
+        value: "DURATION",
+        description: "with --wait: give up waiting after this long (default 1h)",
+      },
     },
     notes: `Exit codes: 0 succeeded (or skipped, or queued without --wait), 1 rolled-back, failed,
 canceled or still running at --timeout, 2 usage error, 78 invalid config.`,

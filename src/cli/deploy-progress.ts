@@ -10,11 +10,11 @@ export const CLEAR_LINE = "\r\u001b[2K";
 
 /** Progress of `drover deploy --wait`: one call per stored event, then `end()`. */
 export interface DeployProgress {
-  event(at: string, id: string, state: string, detail: string): void;
+  readonly event: (at: string, id: string, state: string, detail: string) => void;
   /** Stops the ticking and clears the live line (the caller then prints the outcome). */
-  end(): void;
+  readonly end: () => void;
   /** Time since the progress started, e.g. `1:05`. */
-  elapsed(): string;
+  readonly elapsed: () => string;
 }
 
 /** `m:ss` (or `h:mm:ss`). */
@@ -56,11 +56,11 @@ export function createDeployProgress(io: CliIo, timers: Timers = io.timers ?? re
   };
   handle = timers.setTimeout(tick, TICK_MS);
   return {
-    event(_at, id, state, detail) {
+    event: (_at, id, state, detail) => {
       current = { id, state, detail };
       draw();
     },
-    end() {
+    end: () => {
       if (ended) return;
       ended = true;
       timers.clearTimeout(handle);

@@ -108,7 +108,10 @@ export const deploymentsShowCommand = defineCommand({
       ["source", deployment.source],
       ["created", deployment.createdAt],
       ["updated", deployment.updatedAt],
-      ["error", deployment.error === undefined ? undefined : `${deployment.error.code}: ${deployment.error.message}`],
+      [
+        "error",
+        deployment.error === undefined ? undefined : `${deployment.error.code}: ${deployment.error.message}`,
+      ],
     ];
     const shown = fields.filter((field): field is [string, string] => field[1] !== undefined);
     const width = Math.max(...shown.map(([name]) => name.length));

@@ -62,7 +62,13 @@ export function parseCliArgs<const F extends FlagSpecs>(
     ]),
   );
   // A lenient pass first, so every problem gets drover's wording rather than Node's.
-  const { tokens } = parseArgs({ args: [...args], options, strict: false, allowPositionals: true, tokens: true });
+  const { tokens } = parseArgs({
+    args: [...args],
+    options,
+    strict: false,
+    allowPositionals: true,
+    tokens: true,
+  });
   for (const token of tokens) {
     if (token.kind !== "option") continue;
     const flag = all[token.name];
@@ -74,7 +80,9 @@ export function parseCliArgs<const F extends FlagSpecs>(
       );
     }
     if (flag.type === "string" && token.value === undefined)
-      throw new UsageError(`option ${token.rawName} needs a value (${token.rawName} ${flag.value ?? "VALUE"})`);
+      throw new UsageError(
+        `option ${token.rawName} needs a value (${token.rawName} ${flag.value ?? "VALUE"})`,
+      );
     if (flag.type === "boolean" && token.inlineValue === true)
       throw new UsageError(`option ${token.rawName} takes no value`);
   }

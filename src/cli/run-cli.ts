@@ -56,7 +56,11 @@ Run "drover <command> --help" (or "drover help <command>") for a command's optio
 
 /** The first words that group several commands (`config`, `deployments`, `targets`, `token`). */
 export function commandGroups(): string[] {
-  return [...new Set(COMMANDS.filter((command) => command.words.length > 1).map((command) => command.words[0] ?? ""))];
+  return [
+    ...new Set(
+      COMMANDS.filter((command) => command.words.length > 1).map((command) => command.words[0] ?? ""),
+    ),
+  ];
 }
 
 function groupUsage(group: string): string {
@@ -87,7 +91,8 @@ function resolve(argv: readonly string[]): Resolved {
   const [first = "", second] = argv;
   const groups = commandGroups();
   if (groups.includes(first)) {
-    if (second === undefined || second.startsWith("-")) return { kind: "group", group: first, rest: argv.slice(1) };
+    if (second === undefined || second.startsWith("-"))
+      return { kind: "group", group: first, rest: argv.slice(1) };
     const subcommands = COMMANDS.filter((command) => command.words[0] === first).map((command) =>
       command.words.join(" "),
     );
@@ -130,7 +135,9 @@ function printHelp(words: readonly string[], io: CliIo): number {
       io.stderr.write(`drover help: ${resolved.message}\n`);
       return EXIT_USAGE;
   }
-  io.stderr.write(`drover help: unknown command "${words.join(" ")}"\nRun "drover --help" for the list of commands.\n`);
+  io.stderr.write(
+    `drover help: unknown command "${words.join(" ")}"\nRun "drover --help" for the list of commands.\n`,
+  );
   return EXIT_USAGE;
 }
 
@@ -174,7 +181,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (error instanceof UsageError) {
       const name = command.words.join(" ");
       const usageLine = command.help.split("\n")[0] ?? "";
-      io.stderr.write(`drover ${name}: ${error.message}\n${usageLine}\nRun "drover ${name} --help" for its options.\n`);
+      io.stderr.write(
+        `drover ${name}: ${error.message}\n${usageLine}\nRun "drover ${name} --help" for its options.\n`,
+      );
       return EXIT_USAGE;
     }
     if (error instanceof ConfigError) {

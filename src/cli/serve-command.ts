@@ -29,8 +29,16 @@ export const serveCommand = defineCommand({
   summary: "run the daemon",
   description: "Runs the drover daemon: webhook endpoints, admin API, deployment engine.",
   flags: {
-    config: { type: "string", value: "FILE", description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)" },
-    port: { type: "string", value: "N", description: "listen port (default: $DROVER_PORT, then server.port, then 8090)" },
+    config: {
+      type: "string",
+      value: "FILE",
+      description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)",
+    },
+    port: {
+      type: "string",
+      value: "N",
+      description: "listen port (default: $DROVER_PORT, then server.port, then 8090)",
+    },
     host: {
       type: "string",
       value: "H",
@@ -52,7 +60,11 @@ another serve, 78 invalid config.`,
     const file = values.config ?? settings.DROVER_CONFIG;
 
     const scrubber = new SecretScrubber();
-    const logger = createCliLogger(io, settings, { level: settings.LOG_LEVEL, scrubber, destination: io.stdout });
+    const logger = createCliLogger(io, settings, {
+      level: settings.LOG_LEVEL,
+      scrubber,
+      destination: io.stdout,
+    });
     const load = (): LoadedConfig => loadConfig({ file, env: io.env });
     const initial = load();
     scrubber.setSecrets(initial.secrets);

@@ -33,7 +33,8 @@ export function logStartup(
     const route = `POST /hooks/${name}${PATH_TOKEN_SOURCES.has(name) ? "/<token>" : ""}`;
     logger.info({ source: name, route }, `source ${name}: ${route}`);
   }
-  if (sources.length === 0) logger.warn("no webhook source configured: only the admin API and the CLI deploy");
+  if (sources.length === 0)
+    logger.warn("no webhook source configured: only the admin API and the CLI deploy");
   const reads = admin.readOpen ? "reads open without a token (admin.readOpen)" : "reads need the token";
   if (admin.tokenSet) logger.info({ adminToken: "set" }, `admin token set: admin API enabled, ${reads}`);
   else

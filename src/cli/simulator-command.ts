@@ -20,15 +20,27 @@ function parseNumber(
 const FLAGS = {
   port: { type: "string", value: "N", description: "listen port (default 8080; 0 picks a free port)" },
   host: { type: "string", value: "H", description: "listen address (default 127.0.0.1)" },
-  seed: { type: "string", value: "FILE", description: "seed YAML (default: the built-in seed, config/seed/default.yml)" },
+  seed: {
+    type: "string",
+    value: "FILE",
+    description: "seed YAML (default: the built-in seed, config/seed/default.yml)",
+  },
   "time-scale": {
     type: "string",
     value: "F",
     description: "real time per simulated time, > 0 (default 1; 0.05 runs 20x faster)",
   },
-  "access-key": { type: "string", value: "K", description: "API key to accept instead of the seed's keys (needs --secret-key)" },
+  "access-key": {
+    type: "string",
+    value: "K",
+    description: "API key to accept instead of the seed's keys (needs --secret-key)",
+  },
   "secret-key": { type: "string", value: "S", description: "the secret of --access-key" },
-  "fault-rate": { type: "string", value: "R", description: "share of API requests answered 500/503, 0..1 (default 0)" },
+  "fault-rate": {
+    type: "string",
+    value: "R",
+    description: "share of API requests answered 500/503, 0..1 (default 0)",
+  },
 } as const satisfies FlagSpecs;
 
 function parse(values: FlagValues<typeof FLAGS>): RancherSimulatorOptions {

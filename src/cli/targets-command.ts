@@ -31,7 +31,8 @@ interface TargetViewJson {
 function rancherCells(view: RancherViewJson | undefined): [string, string, string] {
   switch (view?.status) {
     case "known": {
-      const state = view.healthState === null ? view.serviceState : `${view.serviceState} (${view.healthState})`;
+      const state =
+        view.healthState === null ? view.serviceState : `${view.serviceState} (${view.healthState})`;
       return [view.image, state, `${view.healthy}/${view.total}`];
     }
     case "unreachable":
@@ -93,7 +94,9 @@ before its newest successful deployment. Prints the new deployment.`,
       throw new UsageError("rollback takes a service (ENV/STACK/SERVICE), not a sidekick");
     const { environment, stack, service } = parsed.value;
     const path = [environment, stack, service].map(encodeURIComponent).join("/");
-    const answer = (await createAdminClient(io, values).post(`/api/targets/${path}/rollback`)) as DeploymentJson;
+    const answer = (await createAdminClient(io, values).post(
+      `/api/targets/${path}/rollback`,
+    )) as DeploymentJson;
     if (values.json === true) io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
     else
       io.stdout.write(

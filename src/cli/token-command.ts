@@ -10,7 +10,8 @@ import { defineCommand } from "./define-command.js";
 export const tokenCommand = defineCommand({
   words: ["token", "create"],
   summary: "mint a CI token (JWT) for /hooks/ci",
-  description: "Mints a CI token (JWT) for POST /hooks/ci and prints it on stdout (exactly one of\n--secret-env or --key).",
+  description:
+    "Mints a CI token (JWT) for POST /hooks/ci and prints it on stdout (exactly one of\n--secret-env or --key).",
   flags: {
     "secret-env": {
       type: "string",
@@ -37,8 +38,16 @@ export const tokenCommand = defineCommand({
       value: "S",
       description: "the token's sub (shown in drover's logs), e.g. the CI project name",
     },
-    audience: { type: "string", value: "A", description: "aud claim (must match sources.ci.audience when that is set)" },
-    issuer: { type: "string", value: "I", description: "iss claim (must match sources.ci.issuer when that is set)" },
+    audience: {
+      type: "string",
+      value: "A",
+      description: "aud claim (must match sources.ci.audience when that is set)",
+    },
+    issuer: {
+      type: "string",
+      value: "I",
+      description: "iss claim (must match sources.ci.issuer when that is set)",
+    },
   },
   notes: "The token carries exp, iat and a unique jti.",
   // eslint-disable-next-line @typescript-eslint/require-await -- the CliCommand contract is async

@@ -7,7 +7,10 @@ const SECRET_KEY = /(secret|token|bearer|password|accesskey|secretkey|hmac)/i;
  * secretKey, token, …) or in `notifications:` (channel URLs carry tokens).
  */
 export function isSecretPath(path: readonly (string | number)[]): boolean {
-  return path[0] === "notifications" || path.some((segment) => typeof segment === "string" && SECRET_KEY.test(segment));
+  return (
+    path[0] === "notifications" ||
+    path.some((segment) => typeof segment === "string" && SECRET_KEY.test(segment))
+  );
 }
 
 /**

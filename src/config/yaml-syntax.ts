@@ -29,11 +29,18 @@ export function findUnclosed(text: string): Opener | undefined {
       for (const item of node) visit(item);
       return;
     }
-    const token = node as { type?: unknown; offset?: unknown; source?: unknown; start?: unknown; end?: unknown };
+    const token = node as {
+      type?: unknown;
+      offset?: unknown;
+      source?: unknown;
+      start?: unknown;
+      end?: unknown;
+    };
     if (token.type === "flow-collection" && typeof token.offset === "number") {
       const open = (token.start as { source?: unknown } | undefined)?.source;
       const closer = typeof open === "string" ? FLOW_CLOSERS[open] : undefined;
-      const closed = Array.isArray(token.end) && token.end.some((end: { source?: unknown }) => end.source === closer);
+      const closed =
+        Array.isArray(token.end) && token.end.some((end: { source?: unknown }) => end.source === closer);
       if (closer !== undefined && !closed && (flow === undefined || token.offset > flow.offset))
         flow = { offset: token.offset, what: `the "${String(open)}" opened here`, closer };
     }
@@ -49,30 +56,26 @@ export function findUnclosed(text: string): Opener | undefined {
   return quote ?? flow;
 }
 
-/** A hint for yaml's error codes, naming only what that code is about. */
+const TAG_HINT = "To resolve, remove the tag: unknown tags such as !!js/function are not allowed";
+const QUOTE_HINT = 'To resolve, quote a value that contains ": " or starts with a special character';
+
+/** Hints for yaml's error codes, each about that problem only. */
+const HINTS: Partial<Record<YAMLError["code"], string>> = {
+  TAG_RESOLVE_FAILED: TAG_HINT,
+  DUPLICATE_KEY: "To resolve, keep one of the two entries: a key appears at most once in a mapping",
+  TAB_AS_INDENT: "To resolve, indent with spaces, not tabs",
+  BAD_INDENT: "To resolve, indent the entries of one mapping or list by the same number of spaces",
+  BLOCK_AS_IMPLICIT_KEY: QUOTE_HINT,
+  MULTILINE_IMPLICIT_KEY: QUOTE_HINT,
+  BAD_ALIAS: "To resolve, define the anchor (&name) before its alias (*name)",
+};
+
+/** A hint for yaml's error, naming only what that error is about. */
 function hintFor(error: YAMLError, text: string): string {
   const at = error.pos[0];
   if (text[at] === "{" && text[at - 1] === "$")
     return 'To resolve, quote the value ("${VAR}"): inside { … } or [ … ] an unquoted { starts a mapping';
-  switch (error.code) {
-    case "TAG_RESOLVE_FAILED":
-    case "BAD_DIRECTIVE":
-      return "To resolve, remove the tag: unknown tags such as !!js/function are not allowed";
-    case "DUPLICATE_KEY":
-      return "To resolve, keep one of the two entries: a key appears at most once in a mapping";
-    case "TAB_AS_INDENT":
-      return "To resolve, indent with spaces, not tabs";
-    case "BAD_INDENT":
-      return "To resolve, indent the entries of one mapping or list by the same number of spaces";
-    case "BLOCK_AS_IMPLICIT_KEY":
-    case "MULTILINE_IMPLICIT_KEY":
-      return 'To resolve, quote a value that contains ": " or starts with a special character';
-    case "ALIAS_PROPS":
-    case "BAD_ALIAS":
-      return "To resolve, define the anchor (&name) before its alias (*name)";
-    default:
-      return "To resolve, fix the YAML syntax here";
-  }
+  return HINTS[error.code] ?? "To resolve, fix the YAML syntax here";
 }
 
 /**

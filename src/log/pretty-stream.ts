@@ -25,7 +25,8 @@ function paint(colors: boolean, code: string, text: string): string {
 
 /** `key=value`, the value quoted when it has blanks or quotes, objects as compact JSON. */
 function field(key: string, value: unknown): string {
-  if (typeof value === "string") return `${key}=${/^[^\s"=]*$/.test(value) && value !== "" ? value : JSON.stringify(value)}`;
+  if (typeof value === "string")
+    return `${key}=${/^[^\s"=]*$/.test(value) && value !== "" ? value : JSON.stringify(value)}`;
   return `${key}=${JSON.stringify(value)}`;
 }
 
@@ -44,7 +45,8 @@ export function formatPrettyLine(line: string, options: PrettyOptions): string {
   }
   const { colors } = options;
   const level = typeof entry["level"] === "string" ? entry["level"] : "info";
-  const time = typeof entry["time"] === "string" ? (/T([\d:.]+)/.exec(entry["time"])?.[1] ?? entry["time"]) : "";
+  const time =
+    typeof entry["time"] === "string" ? (/T([\d:.]+)/.exec(entry["time"])?.[1] ?? entry["time"]) : "";
   const rest = Object.entries(entry)
     .filter(([key, value]) => !OWN_PLACE.has(key) && !(key === "name" && value === "drover"))
     .map(([key, value]) => field(key, value));
@@ -57,7 +59,11 @@ export function formatPrettyLine(line: string, options: PrettyOptions): string {
   const err = entry["err"] as { type?: unknown; message?: unknown; stack?: unknown } | undefined;
   let out = parts.join(" ");
   if (err !== undefined && err !== null && typeof err === "object") {
-    const stack = typeof err.stack === "string" ? err.stack : `${String(err.type ?? "Error")}: ${String(err.message ?? "")}`;
+    const type = typeof err.type === "string" ? err.type : "Error";
+    const stack =
+      typeof err.stack === "string"
+        ? err.stack
+        : `${type}: ${typeof err.message === "string" ? err.message : ""}`;
     out += `\n${stack
       .split("\n")
       .map((text) => `    ${text}`)
@@ -70,7 +76,10 @@ export function formatPrettyLine(line: string, options: PrettyOptions): string {
  * A pino destination that writes each (already scrubbed) JSON line to `destination` as a human
  * line (see {@link formatPrettyLine}). No dependency: pino calls `write` once per line.
  */
-export function createPrettyStream(destination: DestinationStream, options: PrettyOptions): DestinationStream {
+export function createPrettyStream(
+  destination: DestinationStream,
+  options: PrettyOptions,
+): DestinationStream {
   return {
     write(line: string) {
       destination.write(formatPrettyLine(line, options));

@@ -15,7 +15,9 @@ describe("deploy --wait progress", () => {
     progress.event(AT, "d_1", "upgrading", "POST upgrade");
     progress.end();
 
-    expect(io.out()).toBe(`${AT} d_1 preparing    resolving the service\n${AT} d_1 upgrading    POST upgrade\n`);
+    expect(io.out()).toBe(
+      `${AT} d_1 preparing    resolving the service\n${AT} d_1 upgrading    POST upgrade\n`,
+    );
     expect(timers.pending()).toEqual([]);
   });
 
@@ -28,7 +30,10 @@ describe("deploy --wait progress", () => {
     expect(io.out()).toBe(`${CLEAR_LINE}[0:00] d_1 upgrading    waiting for upgraded`);
 
     await timers.advance(12 * TICK_MS);
-    const frames = io.out().split(CLEAR_LINE).filter((frame) => frame !== "");
+    const frames = io
+      .out()
+      .split(CLEAR_LINE)
+      .filter((frame) => frame !== "");
     expect(frames).toHaveLength(13);
     expect(frames.at(-1)).toBe("[0:12] d_1 upgrading    waiting for upgraded");
 

@@ -52,7 +52,12 @@ function seed(tag: string, state: "queued" | "failed" = "queued", service = "wor
     settings: resolveSettings(holder.current.config, target),
   });
   if (state === "queued") return created;
-  return app.core.store.transition({ id: created.id, from: "queued", to: state, detail: "seeded by the test" });
+  return app.core.store.transition({
+    id: created.id,
+    from: "queued",
+    to: state,
+    detail: "seeded by the test",
+  });
 }
 
 /** A port nothing listens on (bound, then closed). */
@@ -130,7 +135,9 @@ describe("drover deployments list/show", () => {
     expect(await deploymentsShowCommand.run([created.id, "--url", url], text)).toBe(0);
     expect(await deploymentsShowCommand.run([created.id, "--url", url, "--json"], json)).toBe(0);
 
-    expect(text.out()).toMatch(new RegExp(`^id: +${created.id}\\nstate: +queued\\ntarget: +demo/shop/worker\\n`));
+    expect(text.out()).toMatch(
+      new RegExp(`^id: +${created.id}\\nstate: +queued\\ntarget: +demo/shop/worker\\n`),
+    );
     expect(text.out()).toMatch(/\nAT\s+STATE\s+KIND\s+DETAIL\n/);
     expect(text.out()).toContain("hello from the test");
     const body = JSON.parse(json.out()) as { id: string; events: { detail: string }[] };
@@ -144,7 +151,9 @@ describe("drover deployments list/show", () => {
     await expect(
       deploymentsShowCommand.run(["../../etc", "--url", url, "--token", TOKEN], createTestIo()),
     ).rejects.toBeInstanceOf(UsageError);
-    await expect(deploymentsShowCommand.run(["--url", url], createTestIo())).rejects.toThrow(/give a deployment ID/);
+    await expect(deploymentsShowCommand.run(["--url", url], createTestIo())).rejects.toThrow(
+      /give a deployment ID/,
+    );
     await expect(
       deploymentsShowCommand.run(["d_missing", "--url", url, "--token", TOKEN], createTestIo()),
     ).rejects.toThrow(/^drover answered 404: ERR_DEPLOYMENT_NOT_FOUND /);
@@ -203,6 +212,12 @@ describe("admin API errors", () => {
     expect(await runCli(["deployments", "list"], cli)).toBe(1);
     expect(cli.err()).toMatch(/^drover: cannot reach drover at .*: connection refused/);
     expect(cli.err()).not.toContain(TOKEN);
+  });
+
+  it("names a port fetch refuses to use", async () => {
+    await expect(deploymentsListCommand.run(["--url", "http://127.0.0.1:9"], createTestIo())).rejects.toThrow(
+      "cannot reach drover at http://127.0.0.1:9: fetch refuses that port (a blocked port; use another)",
+    );
   });
 
   it("explains a 401: no token given, a wrong token (naming where it came from), no token on the server", async () => {

@@ -5,9 +5,11 @@ import { commandGroups } from "../../src/cli/run-cli.js";
 import { editDistance, suggest } from "../../src/cli/suggest.js";
 import { createTestIo } from "../helpers/cli-io.js";
 
-const VERSION = (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-  version: string;
-}).version;
+const VERSION = (
+  JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    version: string;
+  }
+).version;
 
 describe("runCli", () => {
   it("prints the command list for --help, -h and help, every command in it", async () => {
@@ -24,7 +26,11 @@ describe("runCli", () => {
   it("prints each command's help for --help, -h and help <command>, listing every flag it parses", async () => {
     for (const command of COMMANDS) {
       const words = command.words;
-      for (const argv of [[...words, "--help"], [...words, "-h"], ["help", ...words]]) {
+      for (const argv of [
+        [...words, "--help"],
+        [...words, "-h"],
+        ["help", ...words],
+      ]) {
         const io = createTestIo();
 
         expect(await runCli(argv, io), argv.join(" ")).toBe(0);
@@ -41,7 +47,11 @@ describe("runCli", () => {
   it("prints a group's commands for drover <group> --help and help <group>", async () => {
     expect(commandGroups()).toEqual(expect.arrayContaining(["config", "deployments", "targets", "token"]));
     for (const group of commandGroups()) {
-      for (const argv of [[group, "--help"], [group, "-h"], ["help", group]]) {
+      for (const argv of [
+        [group, "--help"],
+        [group, "-h"],
+        ["help", group],
+      ]) {
         const io = createTestIo();
 
         expect(await runCli(argv, io), argv.join(" ")).toBe(0);
@@ -51,7 +61,9 @@ describe("runCli", () => {
       }
       const bare = createTestIo();
       expect(await runCli([group], bare)).toBe(EXIT_USAGE);
-      expect(bare.err()).toMatch(new RegExp(`^drover ${group}: give a command\\n\\nUsage: drover ${group} <command>`));
+      expect(bare.err()).toMatch(
+        new RegExp(`^drover ${group}: give a command\\n\\nUsage: drover ${group} <command>`),
+      );
     }
   });
 
@@ -80,12 +92,16 @@ describe("runCli", () => {
     expect(command.err()).toBe(
       'drover: unknown command "deplyo"; did you mean deploy?\nRun "drover --help" for the list of commands.\n',
     );
-    expect(sub.err()).toMatch(/^drover: unknown command "deployments lst"; did you mean deployments list\?\n/);
+    expect(sub.err()).toMatch(
+      /^drover: unknown command "deployments lst"; did you mean deployments list\?\n/,
+    );
     expect(flag.err()).toBe(
       'drover serve: unknown option --prot; did you mean --port?\nUsage: drover serve [options]\nRun "drover serve --help" for its options.\n',
     );
     expect(short.err()).toMatch(/^drover config check: unknown option -x\n/);
-    expect(far.err()).toMatch(/^drover config check: unknown option --strict-mode\nUsage: drover config check/);
+    expect(far.err()).toMatch(
+      /^drover config check: unknown option --strict-mode\nUsage: drover config check/,
+    );
     for (const io of [command, sub, flag, short, far]) {
       expect(io.out()).toBe("");
       expect(io.err()).not.toMatch(/To specify a positional argument|ERR_PARSE_ARGS/);

@@ -138,7 +138,8 @@ sources:
     const token = "serve-admin-token-0123456789";
     const io = createTestIo({ DROVER_ADMIN_TOKEN: token, LOG_FORMAT: "pretty" });
     const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
-    for (let i = 0; i < 200 && !io.out().includes(" listening "); i += 1) await new Promise((r) => setImmediate(r));
+    for (let i = 0; i < 200 && !io.out().includes(" listening "); i += 1)
+      await new Promise((r) => setImmediate(r));
     io.signals.emit("SIGTERM");
     expect(await running).toBe(0);
 

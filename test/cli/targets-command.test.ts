@@ -97,7 +97,13 @@ function targetsServer(seen: IncomingMessage[]): Promise<string> {
       },
       lastDeployment: { id: "d_01JWORKER", state: "upgrading", image: "x:2.0.0", updatedAt: at },
     },
-    { target: "prod/shop/new", environment: "prod", stack: "shop", service: "new", rancher: { status: "unknown" } },
+    {
+      target: "prod/shop/new",
+      environment: "prod",
+      stack: "shop",
+      service: "new",
+      rancher: { status: "unknown" },
+    },
   ];
   return serve((req, res) => {
     seen.push(req);
@@ -123,7 +129,13 @@ describe("drover targets list", () => {
       ["prod/shop/api", "unreachable", "-", "-", "-"],
       ["prod/shop/frontend", `${FRONTEND}:1.4.2`, "active (healthy)", "3/3", "d_01JABCDEF succeeded"],
       ["prod/shop/gone", "missing", "-", "-", "-"],
-      ["prod/shop/worker", "registry.example.com/shop/worker:2.0.0", "upgrading", "1/2", "d_01JWORKER upgrading"],
+      [
+        "prod/shop/worker",
+        "registry.example.com/shop/worker:2.0.0",
+        "upgrading",
+        "1/2",
+        "d_01JWORKER upgrading",
+      ],
       ["prod/shop/new", "unknown", "-", "-", "-"],
     ]);
     const health = lines[0]?.indexOf("HEALTH");
@@ -137,7 +149,13 @@ describe("drover targets list", () => {
 
     expect(await targetsListCommand.run(["--json"], io)).toBe(0);
     const body = JSON.parse(io.out()) as { items: { target: string; rancher: { status: string } }[] };
-    expect(body.items.map((item) => item.rancher.status)).toEqual(["unreachable", "known", "missing", "known", "unknown"]);
+    expect(body.items.map((item) => item.rancher.status)).toEqual([
+      "unreachable",
+      "known",
+      "missing",
+      "known",
+      "unknown",
+    ]);
   });
 
   it("lists the targets of a running drover", async () => {
@@ -145,7 +163,9 @@ describe("drover targets list", () => {
     const io = createTestIo({ DROVER_URL: url, DROVER_ADMIN_TOKEN: TOKEN });
 
     expect(await targetsListCommand.run([], io)).toBe(0);
-    expect(io.out()).toMatch(/^TARGET\s+RANCHER\s+STATE\s+HEALTH\s+LAST DEPLOYMENT\ndemo\/shop\/frontend\s+\S+/);
+    expect(io.out()).toMatch(
+      /^TARGET\s+RANCHER\s+STATE\s+HEALTH\s+LAST DEPLOYMENT\ndemo\/shop\/frontend\s+\S+/,
+    );
   });
 });
 
@@ -171,13 +191,17 @@ describe("drover targets rollback", () => {
     const io = createTestIo({ DROVER_URL: url, DROVER_ADMIN_TOKEN: TOKEN });
 
     expect(await targetsRollbackCommand.run(["demo/shop/frontend"], io)).toBe(0);
-    expect(io.out()).toMatch(new RegExp(`^d_\\w+ \\S+: demo/shop/frontend back to ${FRONTEND}:1\\.0\\.0\\n$`));
+    expect(io.out()).toMatch(
+      new RegExp(`^d_\\w+ \\S+: demo/shop/frontend back to ${FRONTEND}:1\\.0\\.0\\n$`),
+    );
   });
 
   it("refuses a malformed target or a sidekick before sending anything", async () => {
     const io = createTestIo({ DROVER_URL: "http://127.0.0.1:1" });
 
-    await expect(targetsRollbackCommand.run([], io)).rejects.toThrow(/give the target as ENV\/STACK\/SERVICE/);
+    await expect(targetsRollbackCommand.run([], io)).rejects.toThrow(
+      /give the target as ENV\/STACK\/SERVICE/,
+    );
     await expect(targetsRollbackCommand.run(["demo/shop"], io)).rejects.toBeInstanceOf(UsageError);
     await expect(targetsRollbackCommand.run(["demo/shop/web/nginx"], io)).rejects.toThrow(/not a sidekick/);
   });

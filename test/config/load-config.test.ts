@@ -119,7 +119,14 @@ describe("loadConfig", () => {
   });
 
   it.each([
-    ["an unclosed [", "environments: [oops\n", 1, 15, /the "\[" opened here is never closed/, /close it with \]/],
+    [
+      "an unclosed [",
+      "environments: [oops\n",
+      1,
+      15,
+      /the "\[" opened here is never closed/,
+      /close it with \]/,
+    ],
     [
       "an unclosed quote (not the brackets it swallows)",
       'environments:\n  demo: { simulator: "default }\nrules: []\n',
@@ -136,7 +143,14 @@ describe("loadConfig", () => {
       /BAD_INDENT/,
       /same number of spaces/,
     ],
-    ["a tab as indentation", "environments:\n\tdemo: {simulator: default}\n", 2, 1, /TAB_AS_INDENT/, /not tabs/],
+    [
+      "a tab as indentation",
+      "environments:\n\tdemo: {simulator: default}\n",
+      2,
+      1,
+      /TAB_AS_INDENT/,
+      /not tabs/,
+    ],
     [
       "an unquoted ${VAR} in a flow mapping (a cascade of errors in yaml)",
       "environments:\n  prod: { url: https://x, project: P, accessKey: ${AK}, secretKey: ${SK} }\n",
@@ -153,14 +167,17 @@ describe("loadConfig", () => {
       /BLOCK_AS_IMPLICIT_KEY/,
       /quote a value that contains/,
     ],
-  ])("reports %s as one problem where it is, with a hint about it only", (_what, text, line, col, message, hint) => {
-    const error = configErrorOf(() => loadConfig({ file: "f.yml", env: {}, readFile: () => text }));
+  ])(
+    "reports %s as one problem where it is, with a hint about it only",
+    (_what, text, line, col, message, hint) => {
+      const error = configErrorOf(() => loadConfig({ file: "f.yml", env: {}, readFile: () => text }));
 
-    expect(error.issues).toHaveLength(1);
-    expect(error.issues[0]).toMatchObject({ line, col, path: "", message: expect.stringMatching(message) });
-    expect(error.issues[0]?.hint).toMatch(hint);
-    expect(error.issues[0]?.hint).not.toMatch(/js\/function/);
-  });
+      expect(error.issues).toHaveLength(1);
+      expect(error.issues[0]).toMatchObject({ line, col, path: "", message: expect.stringMatching(message) });
+      expect(error.issues[0]?.hint).toMatch(hint);
+      expect(error.issues[0]?.hint).not.toMatch(/js\/function/);
+    },
+  );
 
   it("names the unknown-tag rule only when a tag is the problem", () => {
     const error = configErrorOf(() =>
@@ -168,7 +185,9 @@ describe("loadConfig", () => {
     );
 
     expect(error.issues).toHaveLength(1);
-    expect(error.issues[0]?.hint).toMatch(/remove the tag: unknown tags such as !!js\/function are not allowed/);
+    expect(error.issues[0]?.hint).toMatch(
+      /remove the tag: unknown tags such as !!js\/function are not allowed/,
+    );
   });
 
   it("never suggests a ${VAR:-default} fallback for a missing secret, only for other values", () => {
@@ -182,8 +201,14 @@ describe("loadConfig", () => {
     );
     const hints = new Map(error.issues.map((issue) => [issue.path, issue.hint ?? ""]));
 
-    for (const path of ["environments.prod.accessKey", "environments.prod.secretKey", "sources.registry.bearer"]) {
-      expect(hints.get(path), path).toMatch(/^To resolve, set \w+ \(or \w+_FILE to a file holding the value\)$/);
+    for (const path of [
+      "environments.prod.accessKey",
+      "environments.prod.secretKey",
+      "sources.registry.bearer",
+    ]) {
+      expect(hints.get(path), path).toMatch(
+        /^To resolve, set \w+ \(or \w+_FILE to a file holding the value\)$/,
+      );
       expect(hints.get(path)).not.toContain(":-");
     }
     expect(hints.get("environments.prod.url")).toContain("${RANCHER_URL:-default}");

@@ -259,7 +259,9 @@ describe("admin API: authentication", () => {
             error: {
               code: "ERR_AUTH",
               reason: "admin-token-unset",
-              message: expect.stringMatching(/^no admin token is configured on this drover \(DROVER_ADMIN_TOKEN/),
+              message: expect.stringMatching(
+                /^no admin token is configured on this drover \(DROVER_ADMIN_TOKEN/,
+              ),
             },
           },
         });

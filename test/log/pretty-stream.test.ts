@@ -30,7 +30,9 @@ function logBoth(colors: boolean): { json: string; pretty: string } {
     const scrubber = new SecretScrubber();
     scrubber.setSecrets([SECRET]);
     const logger = createLogger({ scrubber, destination: out.stream, format, colors });
-    logger.child({ component: "rancher" }).warn({ attempt: 2, note: `key ${SECRET}`, url: "a b" }, "call failed");
+    logger
+      .child({ component: "rancher" })
+      .warn({ attempt: 2, note: `key ${SECRET}`, url: "a b" }, "call failed");
     logger.error({ err: new Error(`boom with ${SECRET}`) }, "deployment failed");
   }
   return { json: json.text(), pretty: pretty.text() };
@@ -44,7 +46,10 @@ describe("pretty logs", () => {
       expect(text).toContain("[Redacted]");
       expect(text).not.toContain(SECRET);
     }
-    const [warn = "", error = ""] = json.trimEnd().split("\n").map((line) => JSON.parse(line) as Record<string, unknown>);
+    const [warn = "", error = ""] = json
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(warn).toMatchObject({ level: "warn", msg: "call failed", component: "rancher", attempt: 2 });
     expect(error).toMatchObject({ level: "error", msg: "deployment failed" });
 
