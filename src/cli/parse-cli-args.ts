@@ -79,6 +79,10 @@ export function parseCliArgs<const F extends FlagSpecs>(
         `unknown option ${token.rawName}${near === undefined ? "" : `; did you mean ${near}?`}`,
       );
     }
+    const needs = `option ${token.rawName} needs a value (${token.rawName} ${flag.value ?? "VALUE"})`;
+    if (flag.type === "string" && token.inlineValue === false && token.value?.startsWith("-") === true)
+      throw new UsageError(`${needs}; write ${token.rawName}=${token.value} if the value starts with -`);
+    if (flag.type === "string" && token.value === "") throw new UsageError(needs);
     if (flag.type === "string" && token.value === undefined)
       throw new UsageError(
         `option ${token.rawName} needs a value (${token.rawName} ${flag.value ?? "VALUE"})`,

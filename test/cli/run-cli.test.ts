@@ -115,7 +115,15 @@ describe("runCli", () => {
     const none = createTestIo();
     const helpOf = createTestIo();
 
+    const dashed = createTestIo();
+    const empty = createTestIo();
     expect(await runCli(["serve", "--port"], missing)).toBe(EXIT_USAGE);
+    expect(await runCli(["serve", "--config", "--port", "1"], dashed)).toBe(EXIT_USAGE);
+    expect(await runCli(["serve", "--config="], empty)).toBe(EXIT_USAGE);
+    expect(dashed.err()).toMatch(
+      /^drover serve: option --config needs a value \(--config FILE\); write --config=--port if the value starts with -\n/,
+    );
+    expect(empty.err()).toMatch(/^drover serve: option --config needs a value/);
     expect(await runCli(["config", "check", "--resolve=yes"], boolean)).toBe(EXIT_USAGE);
     expect(await runCli(["deployments", "list", "extra"], extra)).toBe(EXIT_USAGE);
     expect(await runCli([], none)).toBe(EXIT_USAGE);
