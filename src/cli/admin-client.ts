@@ -17,7 +17,7 @@ export const API_FLAGS = {
   token: {
     type: "string",
     value: "TOKEN",
-    description: "admin token (default: $DROVER_ADMIN_TOKEN; prefer the variable: arguments show in ps)",
+    description: "admin token (default: $DROVER_ADMIN_TOKEN; prefer the variable:\narguments show in ps)",
   },
 } as const satisfies FlagSpecs;
 

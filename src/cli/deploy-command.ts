@@ -43,7 +43,7 @@ Without --wait the deployment is recorded as queued in the store (storage.path) 
         type: "string",
         value: "T",
         description:
-          "environment/stack/service, or environment/stack/service/sidekick\n(each a name of letters, digits, _ . -, at most 128)",
+          "required: environment/stack/service, or environment/stack/service/sidekick\n(each a name of letters, digits, _ . -, at most 128)",
       },
       config: {
         type: "string",
