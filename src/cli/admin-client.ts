@@ -1,3 +1,4 @@
+import { UsageError } from "../errors/index.js";
 import { safeUrl } from "../log/index.js";
 import type { CliIo } from "./cli-command.js";
 import { AdminApiError, DroverUnreachableError } from "./cli-errors.js";
@@ -93,9 +94,9 @@ export function createAdminClient(
   values: { readonly url?: string | undefined; readonly token?: string | undefined },
 ): AdminClient {
   const base = (values.url ?? io.env["DROVER_URL"] ?? DEFAULT_DROVER_URL).replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/]/i.test(base) || !URL.canParse(base))
+    throw new UsageError(`"${base.slice(0, 200)}" is not an http(s) URL (set --url or DROVER_URL)`);
   const shown = safeUrl(base, { keepPath: true }).replace(/\/$/, "");
-  if (shown === "[invalid url]")
-    throw new DroverUnreachableError(`"${base.slice(0, 200)}" is not a URL (set --url or DROVER_URL)`);
   const envToken = io.env["DROVER_ADMIN_TOKEN"];
   const token = values.token ?? (envToken === "" ? undefined : envToken);
   const source: TokenSource =

@@ -214,6 +214,17 @@ describe("admin API errors", () => {
     expect(cli.err()).not.toContain(TOKEN);
   });
 
+  it("refuses a --url that is not a URL as a usage error", async () => {
+    await expect(deploymentsListCommand.run(["--url", "drover:8090"], createTestIo())).rejects.toBeInstanceOf(
+      UsageError,
+    );
+    const io = createTestIo({ DROVER_URL: "not a url" });
+    expect(await runCli(["deployments", "list"], io)).toBe(EXIT_USAGE);
+    expect(io.err()).toMatch(
+      /^drover deployments list: "not a url" is not an http\(s\) URL \(set --url or DROVER_URL\)/,
+    );
+  });
+
   it("names a port fetch refuses to use", async () => {
     await expect(deploymentsListCommand.run(["--url", "http://127.0.0.1:9"], createTestIo())).rejects.toThrow(
       "cannot reach drover at http://127.0.0.1:9: fetch refuses that port (a blocked port; use another)",
