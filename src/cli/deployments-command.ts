@@ -3,6 +3,8 @@ import { targetName } from "../domain/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { parseCliArgs } from "./parse-cli-args.js";
 
+export { deploymentsWatchCommand } from "./watch-command.js";
+
 const COMMON = `  --url URL       drover's base URL (default: $DROVER_URL or http://127.0.0.1:8090)
   --token TOKEN   admin token (default: $DROVER_ADMIN_TOKEN; prefer the variable: arguments show in ps)
   -h, --help      show this help`;

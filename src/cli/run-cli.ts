@@ -2,7 +2,11 @@ import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
 import { configCheckCommand } from "./config-check-command.js";
 import { deployCommand } from "./deploy-command.js";
-import { deploymentsListCommand, deploymentsShowCommand } from "./deployments-command.js";
+import {
+  deploymentsListCommand,
+  deploymentsShowCommand,
+  deploymentsWatchCommand,
+} from "./deployments-command.js";
 import { tokenCommand } from "./token-command.js";
 import { EXIT_CONFIG, serveCommand } from "./serve-command.js";
 import { simulatorCommand } from "./simulator-command.js";
@@ -15,6 +19,7 @@ export const COMMANDS: readonly CliCommand[] = [
   tokenCommand,
   deploymentsListCommand,
   deploymentsShowCommand,
+  deploymentsWatchCommand,
   simulatorCommand,
 ];
 
