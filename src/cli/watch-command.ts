@@ -134,10 +134,15 @@ class Watcher {
     // An unknown id is an error now, not a stream that never says anything.
     if (this.#id !== undefined) await this.#deployment();
     let connectedOnce = false;
+    /** The outage was reported and no connection succeeded since: one line per outage, not per attempt. */
+    let reported = false;
     for (;;) {
       if (this.#stopped.signal.aborted) return 0;
       try {
-        await this.#follow(() => (connectedOnce = true));
+        await this.#follow(() => {
+          connectedOnce = true;
+          reported = false;
+        });
       } catch (error) {
         if (error instanceof RefusedError) throw error;
         if (this.#exitCode === undefined && !this.#stopped.signal.aborted && !connectedOnce)
@@ -145,9 +150,11 @@ class Watcher {
       }
       if (this.#exitCode !== undefined) return this.#exitCode;
       if (this.#stopped.signal.aborted) return 0;
-      this.#io.stderr.write(
-        `connection to drover lost; reconnecting in ${Math.round(this.#retryMs / 1000)} s\n`,
-      );
+      if (!reported)
+        this.#io.stderr.write(
+          `connection to drover lost; reconnecting every ${Math.round(this.#retryMs / 1000)} s\n`,
+        );
+      reported = true;
       await this.#pause(this.#retryMs);
     }
   }

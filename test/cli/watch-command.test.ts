@@ -156,7 +156,7 @@ describe("drover deployments watch", () => {
     running.core.store.transition({ id: watched.id, from: "queued", to: "preparing", detail: "live" });
     await until(() => lines(io).length === 2, "the live transition is printed");
     http.closeAllConnections();
-    await until(() => io.err().includes("reconnecting in 2 s"), "the drop is noticed");
+    await until(() => io.err().includes("reconnecting every 2 s"), "the drop is noticed");
     running.core.store.transition({ id: watched.id, from: "preparing", to: "upgrading", detail: "missed" });
     running.core.store.annotate(watched.id, "note", "a log line is not printed");
     await timers.advance(2_000);
@@ -171,6 +171,36 @@ describe("drover deployments watch", () => {
       "upgrading",
       "failed",
     ]);
+  });
+
+  it("reports an outage once, however many attempts fail, and goes on when the server is back", async () => {
+    const { app: running, holder, url, server: http } = await start();
+    const port = Number(new URL(url).port);
+    const timers = new ManualTimers();
+    const io = { ...createTestIo({ DROVER_ADMIN_TOKEN: TOKEN, DROVER_URL: url }), timers };
+    const streams = (): number => running.core.operations.events.subscribers();
+
+    const watching = deploymentsWatchCommand.run([], io);
+    await until(() => streams() === 1, "the stream is open");
+    const before = seed(WEB, holder);
+    await until(() => lines(io).length === 1, "the first event is printed");
+    http.close();
+    http.closeAllConnections();
+    for (let attempt = 0; attempt < 3; attempt += 1) {
+      await until(() => timers.pending().includes(2_000), "a reconnect is scheduled");
+      await timers.advance(2_000);
+    }
+    await until(() => timers.pending().includes(2_000), "a reconnect is scheduled");
+    await listen(http, port, "127.0.0.1");
+    const missed = seed(WORKER, holder);
+    await timers.advance(2_000);
+    await until(() => lines(io).length === 2, "the event of the outage is printed");
+    io.signals.emit("SIGTERM");
+
+    expect(await watching).toBe(0);
+    expect(io.err().match(/connection to drover lost/g)).toHaveLength(1);
+    expect(lines(io)[0]).toContain(`${before.id}  demo/shop/frontend  queued`);
+    expect(lines(io)[1]).toContain(`${missed.id}  demo/shop/worker  queued`);
   });
 
   it("follows every deployment without an ID until SIGINT, and exits 0", async () => {
