@@ -122,20 +122,19 @@ export class TargetMonitor {
     this.#sync();
   }
 
-  /** Stops every timer and feed subscription; pending reads end without emitting. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Stops every timer and feed subscription and drops the listeners. A read in flight is not waited
+   * for (it may be in the client's retry backoff, which would hold up a shutdown): it ends on its
+   * own and changes nothing. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#unsubscribeConfig?.();
     for (const entry of this.#targets.values()) this.#clearDebounce(entry);
-    const pending: Promise<void>[] = [];
-    for (const environment of this.#environments.values()) {
-      this.#stopEnvironment(environment);
-      if (environment.polling !== undefined) pending.push(environment.polling);
-    }
-    for (const entry of this.#targets.values()) if (entry.reading !== undefined) pending.push(entry.reading);
+    for (const environment of this.#environments.values()) this.#stopEnvironment(environment);
     this.#listeners.clear();
-    await Promise.allSettled(pending);
+    return Promise.resolve();
   }
 
   /** What Rancher runs for the target (by key, case-insensitive); `unknown` when not read (or not watched). */

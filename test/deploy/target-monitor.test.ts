@@ -317,6 +317,19 @@ describe("TargetMonitor", () => {
     expect(withFeed.timers.delays).not.toContain(5_000);
   });
 
+  it("when the websocket drops, reads again and polls at the short interval", async () => {
+    const { h, monitor, view, known, timers, reads } = await setup();
+    monitor.start();
+    await h.time.runUntil(() => view().status === "known" && timers.delays.includes(30_000));
+    expect(timers.delays).not.toContain(5_000);
+    const before = reads.service;
+
+    h.sim.control.disconnectSubscribers();
+    await h.time.runUntil(() => timers.delays.includes(5_000) && reads.service > before);
+    await upgradeOutside(h, `${FRONTEND}:3.0.0`);
+    await h.time.runUntil(() => known().image === `${FRONTEND}:3.0.0`, { maxSimMs: 5_000 });
+  });
+
   it("emits only real changes: quiet polls of an unchanged target say nothing", async () => {
     const { h, monitor, changes, reads } = await setup({ events: false });
     monitor.start();
