@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/index.js";
 import {
   ENVIRONMENT_NOT_CONFIGURED,
   monitoredTargets,
+  RancherPool,
   TargetMonitor,
   type MonitoredTarget,
   type TargetMonitorOptions,
@@ -278,6 +279,39 @@ describe("TargetMonitor", () => {
     await h.time.runUntil(() => view().status === "known", { maxSimMs: 120_000 });
     expect(view()).toMatchObject({ status: "known", image: `${FRONTEND}:1.0.0`, healthy: 2 });
     expect(changes.get(FRONTEND_KEY)?.map((item) => item.status)).toEqual(["known", "unreachable", "known"]);
+  });
+
+  it("shows refused credentials as unreachable, without the key in the reason", async () => {
+    const { h } = await setup();
+    const secretKey = "wrong-secret-key-for-the-monitor-test";
+    const pool = new RancherPool({
+      environments: () => ({ demo: { simulator: "default", timeScale: 1 } }),
+      logger: h.logs.logger,
+      startSimulator: () => Promise.resolve({ ...h.sim, secretKey, close: () => Promise.resolve() }),
+      sleep: h.time.sleep,
+    });
+    const monitor = new TargetMonitor({
+      targets: () => [target("frontend")],
+      environments: () => ({ demo: {} }),
+      connect: (environment) =>
+        h.time.call(() => pool.get(environment).then(({ client }) => ({ client: tracked(h.time, client) }))),
+      timers: virtualTimers(h.time),
+      logger: h.logs.logger,
+    });
+    try {
+      monitor.start();
+      await h.time.runUntil(() => monitor.view(FRONTEND_KEY).status === "unreachable");
+      const shown = monitor.view(FRONTEND_KEY);
+      expect(shown).toMatchObject({
+        status: "unreachable",
+        reason: expect.stringMatching(/rejected the API key/),
+      });
+      expect(JSON.stringify(shown)).not.toContain(secretKey);
+      expect(JSON.stringify(h.logs.lines())).not.toContain(secretKey);
+    } finally {
+      await monitor.close();
+      await h.time.drain(pool.close());
+    }
   });
 
   it("shows a removed service as missing, and a target Rancher never had as missing", async () => {
