@@ -282,7 +282,7 @@ export class TargetMonitor {
         this.#schedulePoll(environment, this.#options.pollWithoutFeedMs ?? TARGET_POLL_WITHOUT_FEED_MS);
       for (const entry of entries) {
         delete entry.instances;
-        this.#debounce(entry);
+        this.#changed(entry);
       }
       return;
     }
@@ -291,7 +291,7 @@ export class TargetMonitor {
       for (const entry of entries) {
         if (entry.ref?.serviceId !== change.resourceId) continue;
         entry.service = change.resource;
-        this.#debounce(entry);
+        this.#changed(entry);
       }
     } else if (type === "container" || type === "instance") {
       const container = change.resource as unknown as Container;
@@ -300,9 +300,15 @@ export class TargetMonitor {
         const serviceId = entry.ref?.serviceId;
         if (serviceId === undefined || !serviceIds.includes(serviceId)) continue;
         entry.instances?.set(container.id, container);
-        this.#debounce(entry);
+        this.#changed(entry);
       }
     }
+  }
+
+  /** A change event of the target: a read in flight may predate it (read again after it), then derive. */
+  #changed(entry: TargetEntry): void {
+    if (entry.reading !== undefined) entry.again = true;
+    this.#debounce(entry);
   }
 
   #debounce(entry: TargetEntry): void {
