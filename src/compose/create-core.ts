@@ -9,7 +9,7 @@ import {
   type SimulatorStarter,
 } from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import { isTerminal, realTimers, sleepOn, type Timers } from "../domain/index.js";
+import { realTimers, sleepOn, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
 import { createOperations, type Operations } from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
@@ -93,6 +93,7 @@ export function createCore(deps: CoreDeps): Core {
     environments: () => configHolder.current.config.environments,
     connect: (environment) => pool.get(environment),
     subscribeConfig: (listener) => configHolder.subscribe(() => listener()),
+    subscribeDeployments: (listener) => engine.onTransition(listener),
     timers: deps.monitorTimers ?? realTimers,
     logger,
   });
@@ -108,12 +109,6 @@ export function createCore(deps: CoreDeps): Core {
   });
   // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
   const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
-  // A deployment's own changes arrive by the change feed; this catches a target the monitor does
-  // not watch yet (its first deployment) and environments without a feed.
-  const unsubscribeMonitor = engine.onTransition((deployment) => {
-    if (isTerminal(deployment.state) || deployment.state === "queued")
-      void targets.refresh(deployment.targetKey);
-  });
   const closing = new AbortController();
   const operations = createOperations({
     store,
@@ -141,7 +136,6 @@ export function createCore(deps: CoreDeps): Core {
       unsubscribeConfig();
       await engine.close();
       unsubscribeEngine();
-      unsubscribeMonitor();
       await targets.close();
       // Terminal notifications of deployments that just ended get a bounded chance to go out.
       await notifications.close();

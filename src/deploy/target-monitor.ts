@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { BackendConnection, BackendResolver, ChangeFeed } from "../backend/index.js";
 import type { Config } from "../config/index.js";
 import {
+  isTerminal,
   rancherViewChanged,
   targetKey,
+  type Deployment,
   type DeployTarget,
   type KnownRancherView,
   type RancherView,
@@ -51,6 +53,11 @@ export interface TargetMonitorOptions {
   readonly connect: BackendResolver;
   /** Called on every config swap (returns the unsubscribe function), e.g. `ConfigHolder.subscribe`. */
   readonly subscribeConfig?: (listener: () => void) => () => void;
+  /**
+   * Called on every deployment transition (e.g. `engine.onTransition`): a deployment of a target
+   * not watched yet adds it at once, and an ended one has its target read again.
+   */
+  readonly subscribeDeployments?: (listener: (deployment: Deployment) => void) => () => void;
   readonly timers: Timers;
   readonly logger: Logger;
   readonly pollMs?: number;
@@ -102,6 +109,7 @@ export class TargetMonitor {
   readonly #environments = new Map<string, EnvironmentEntry>();
   readonly #listeners = new Set<TargetViewListener>();
   #unsubscribeConfig: (() => void) | undefined;
+  #unsubscribeDeployments: (() => void) | undefined;
   #started = false;
   #closed = false;
 
@@ -119,6 +127,10 @@ export class TargetMonitor {
       this.#sync();
       for (const environment of this.#environments.values()) this.#schedulePoll(environment, 0);
     });
+    this.#unsubscribeDeployments = this.#options.subscribeDeployments?.((deployment) => {
+      if (!this.#targets.has(deployment.targetKey) || isTerminal(deployment.state))
+        void this.refresh(deployment.targetKey);
+    });
     this.#sync();
   }
 
@@ -131,6 +143,7 @@ export class TargetMonitor {
     if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#unsubscribeConfig?.();
+    this.#unsubscribeDeployments?.();
     for (const entry of this.#targets.values()) this.#clearDebounce(entry);
     for (const environment of this.#environments.values()) this.#stopEnvironment(environment);
     this.#listeners.clear();

@@ -428,6 +428,34 @@ describe("TargetMonitor", () => {
     expect(reads.service - before).toBe(1);
   });
 
+  it("watches a target at its first deployment, from the store, without waiting for a poll", async () => {
+    const config = loadConfig({
+      file: "drover.yml",
+      env: {},
+      readFile: () => `
+environments:
+  demo: { simulator: default }
+rules:
+  - image: ${FRONTEND}
+    tags: { glob: "*" }
+    targets: [{ environment: demo, stack: shop, service: frontend }]
+`,
+    }).config;
+    let store: ManualHarness["store"] | undefined;
+    const { h, monitor, view, timers } = await setup({
+      targets: () => (store === undefined ? [] : monitoredTargets(config, store)),
+      monitor: { subscribeDeployments: (listener) => current!.h.engine.onTransition(listener) },
+    });
+    store = h.store;
+    monitor.start();
+    await h.time.runUntil(() => view().status === "known" && timers.delays.includes(30_000));
+    expect(view("demo/shop/worker")).toEqual({ status: "unknown" });
+
+    h.submit("registry.example.com/shop/worker", "2.0.0", { service: "worker" });
+    const waited = await h.time.runUntil(() => view("demo/shop/worker").status === "known");
+    expect(waited).toBeLessThan(1_000);
+  });
+
   it("does nothing before start, and leaves no timer or feed listener after close", async () => {
     const { h, monitor, timers, view } = await setup();
     await monitor.refresh();
