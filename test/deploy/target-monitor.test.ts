@@ -441,12 +441,11 @@ rules:
     targets: [{ environment: demo, stack: shop, service: frontend }]
 `,
     }).config;
-    let store: ManualHarness["store"] | undefined;
+    // The harness's store and engine, once `setup` made them (the monitor asks only from `start`).
     const { h, monitor, view, timers } = await setup({
-      targets: () => (store === undefined ? [] : monitoredTargets(config, store)),
+      targets: () => monitoredTargets(config, current!.h.store),
       monitor: { subscribeDeployments: (listener) => current!.h.engine.onTransition(listener) },
     });
-    store = h.store;
     monitor.start();
     await h.time.runUntil(() => view().status === "known" && timers.delays.includes(30_000));
     expect(view("demo/shop/worker")).toEqual({ status: "unknown" });
