@@ -489,11 +489,14 @@ export class TargetMonitor {
  * (named as its newest deployment names it). One view per key: a key the rules name both as a
  * service and as one of its sidekicks shows the service's primary launch config; a key named only
  * by sidekick targets shows the first sidekick named. Environment names are matched to the
- * config's case-insensitively (a deployment may spell them otherwise).
+ * config's case-insensitively (a deployment may spell them otherwise). `newest` reads a key's
+ * newest deployment (a caller that needs it too passes a cached one).
  */
 export function monitoredTargets(
   config: Pick<Config, "rules" | "environments">,
   store: Pick<DeploymentStore, "targetKeys" | "list">,
+  newest: (key: string) => Deployment | undefined = (key) =>
+    store.list({ targetKey: key, limit: 1 }).items[0],
 ): MonitoredTarget[] {
   const byKey = new Map<string, MonitoredTarget>();
   const add = (
@@ -521,8 +524,8 @@ export function monitoredTargets(
   for (const rule of config.rules) for (const target of rule.targets) add(target, true);
   for (const key of store.targetKeys()) {
     if (byKey.has(key)) continue;
-    const newest = store.list({ targetKey: key, limit: 1 }).items[0];
-    if (newest !== undefined) add(newest.target, false);
+    const deployment = newest(key);
+    if (deployment !== undefined) add(deployment.target, false);
   }
   return [...byKey.values()].sort((a, b) => compare(a.key, b.key));
 }
