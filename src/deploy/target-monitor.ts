@@ -270,6 +270,8 @@ export class TargetMonitor {
     try {
       connection = await this.#options.connect(environment.name);
     } catch (error) {
+      if (!isExpected(error))
+        this.#log.warn({ err: error, environment: environment.name }, "environment not connected");
       const reason = describeFailure(error);
       for (const entry of this.#entriesOf(environment.name))
         this.#setView(entry, this.#unreachable(entry, reason));
@@ -559,7 +561,8 @@ function isExpected(error: unknown): boolean {
   return (
     error instanceof RancherUnavailableError ||
     error instanceof RancherAuthError ||
-    error instanceof RancherApiError
+    error instanceof RancherApiError ||
+    error instanceof RancherNotFoundError
   );
 }
 

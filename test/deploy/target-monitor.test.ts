@@ -314,6 +314,31 @@ describe("TargetMonitor", () => {
     }
   });
 
+  it("shows an environment that cannot be connected as unreachable, logging the error, not quoting it", async () => {
+    const { h } = await setup();
+    const monitor = new TargetMonitor({
+      targets: () => [target("frontend")],
+      environments: () => ({ demo: {} }),
+      connect: () => Promise.reject(new Error("simulator seed file unreadable: /secret/path")),
+      timers: virtualTimers(h.time),
+      logger: h.logs.logger,
+    });
+    try {
+      monitor.start();
+      await h.time.runUntil(() => monitor.view(FRONTEND_KEY).status === "unreachable");
+      expect(monitor.view(FRONTEND_KEY)).toEqual({
+        status: "unreachable",
+        reason: "unexpected error while reading Rancher (see the log)",
+        observedAt: expect.any(String),
+      });
+      expect(h.logs.lines()).toContainEqual(
+        expect.objectContaining({ msg: "environment not connected", environment: "demo" }),
+      );
+    } finally {
+      await monitor.close();
+    }
+  });
+
   it("shows a removed service as missing, and a target Rancher never had as missing", async () => {
     const { h, monitor, view } = await setup({ targets: () => [target("frontend"), target("nothing-here")] });
     monitor.start();
