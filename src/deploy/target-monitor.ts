@@ -84,6 +84,8 @@ interface EnvironmentEntry {
   feed?: ChangeFeed | undefined;
   unsubscribe?: () => void;
   timer?: unknown;
+  /** When the pending poll is due (epoch ms of the injected timers). */
+  dueAt?: number;
   polling?: Promise<void> | undefined;
   active: number;
   readonly waiting: (() => void)[];
@@ -234,6 +236,7 @@ export class TargetMonitor {
   #schedulePoll(environment: EnvironmentEntry, ms: number): void {
     if (this.#closed || this.#environments.get(environment.name) !== environment) return;
     if (environment.timer !== undefined) this.#options.timers.clearTimeout(environment.timer);
+    environment.dueAt = this.#options.timers.now() + ms;
     environment.timer = this.#options.timers.setTimeout(() => {
       environment.timer = undefined;
       environment.polling = this.#poll(environment).finally(() => {
@@ -293,8 +296,10 @@ export class TargetMonitor {
     const entries = this.#entriesOf(environment.name);
     if (change === "resync") {
       // The feed dropped (or reconnected): read again; while it is down, poll at the short interval.
-      if (environment.feed?.connected !== true && environment.polling === undefined)
-        this.#schedulePoll(environment, this.#options.pollWithoutFeedMs ?? TARGET_POLL_WITHOUT_FEED_MS);
+      const shortMs = this.#options.pollWithoutFeedMs ?? TARGET_POLL_WITHOUT_FEED_MS;
+      const dueIn = (environment.dueAt ?? Number.POSITIVE_INFINITY) - this.#options.timers.now();
+      if (environment.feed?.connected !== true && environment.polling === undefined && dueIn > shortMs)
+        this.#schedulePoll(environment, shortMs);
       for (const entry of entries) {
         delete entry.instances;
         this.#changed(entry);
