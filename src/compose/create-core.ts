@@ -9,7 +9,7 @@ import {
   type SimulatorStarter,
 } from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import { isTerminal, realTimers, sleepOn, type RancherView, type Timers } from "../domain/index.js";
+import { realTimers, sleepOn, type RancherView, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
 import {
   createLiveEvents,
@@ -105,6 +105,7 @@ export function createCore(deps: CoreDeps): Core {
     environments: () => configHolder.current.config.environments,
     connect: (environment) => pool.get(environment),
     subscribeConfig: (listener) => configHolder.subscribe(() => listener()),
+    subscribeDeployments: (listener) => engine.onTransition(listener),
     timers: deps.monitorTimers ?? realTimers,
     logger,
   });
@@ -120,12 +121,6 @@ export function createCore(deps: CoreDeps): Core {
   });
   // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
   const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
-  // A deployment's own changes arrive by the change feed; this catches a target the monitor does
-  // not watch yet (its first deployment) and environments without a feed.
-  const unsubscribeMonitor = engine.onTransition((deployment) => {
-    if (isTerminal(deployment.state) || deployment.state === "queued")
-      void targets.refresh(deployment.targetKey);
-  });
   const closing = new AbortController();
   const events = createLiveEvents({
     store,
@@ -167,7 +162,6 @@ export function createCore(deps: CoreDeps): Core {
       unsubscribeConfig();
       await engine.close();
       unsubscribeEngine();
-      unsubscribeMonitor();
       await targets.close();
       // Terminal notifications of deployments that just ended get a bounded chance to go out.
       await notifications.close();

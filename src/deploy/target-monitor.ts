@@ -2,8 +2,10 @@ import type { Logger } from "pino";
 import type { BackendConnection, BackendResolver, ChangeFeed } from "../backend/index.js";
 import type { Config } from "../config/index.js";
 import {
+  isTerminal,
   rancherViewChanged,
   targetKey,
+  type Deployment,
   type DeployTarget,
   type KnownRancherView,
   type RancherView,
@@ -51,6 +53,11 @@ export interface TargetMonitorOptions {
   readonly connect: BackendResolver;
   /** Called on every config swap (returns the unsubscribe function), e.g. `ConfigHolder.subscribe`. */
   readonly subscribeConfig?: (listener: () => void) => () => void;
+  /**
+   * Called on every deployment transition (e.g. `engine.onTransition`): a deployment of a target
+   * not watched yet adds it at once, and an ended one has its target read again.
+   */
+  readonly subscribeDeployments?: (listener: (deployment: Deployment) => void) => () => void;
   readonly timers: Timers;
   readonly logger: Logger;
   readonly pollMs?: number;
@@ -77,6 +84,8 @@ interface EnvironmentEntry {
   feed?: ChangeFeed | undefined;
   unsubscribe?: () => void;
   timer?: unknown;
+  /** When the pending poll is due (epoch ms of the injected timers). */
+  dueAt?: number;
   polling?: Promise<void> | undefined;
   active: number;
   readonly waiting: (() => void)[];
@@ -102,6 +111,7 @@ export class TargetMonitor {
   readonly #environments = new Map<string, EnvironmentEntry>();
   readonly #listeners = new Set<TargetViewListener>();
   #unsubscribeConfig: (() => void) | undefined;
+  #unsubscribeDeployments: (() => void) | undefined;
   #started = false;
   #closed = false;
 
@@ -119,23 +129,27 @@ export class TargetMonitor {
       this.#sync();
       for (const environment of this.#environments.values()) this.#schedulePoll(environment, 0);
     });
+    this.#unsubscribeDeployments = this.#options.subscribeDeployments?.((deployment) => {
+      if (!this.#targets.has(deployment.targetKey) || isTerminal(deployment.state))
+        void this.refresh(deployment.targetKey);
+    });
     this.#sync();
   }
 
-  /** Stops every timer and feed subscription; pending reads end without emitting. Idempotent. */
-  async close(): Promise<void> {
-    if (this.#closed) return;
+  /**
+   * Stops every timer and feed subscription and drops the listeners. A read in flight is not waited
+   * for (it may be in the client's retry backoff, which would hold up a shutdown): it ends on its
+   * own and changes nothing. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.#closed) return Promise.resolve();
     this.#closed = true;
     this.#unsubscribeConfig?.();
+    this.#unsubscribeDeployments?.();
     for (const entry of this.#targets.values()) this.#clearDebounce(entry);
-    const pending: Promise<void>[] = [];
-    for (const environment of this.#environments.values()) {
-      this.#stopEnvironment(environment);
-      if (environment.polling !== undefined) pending.push(environment.polling);
-    }
-    for (const entry of this.#targets.values()) if (entry.reading !== undefined) pending.push(entry.reading);
+    for (const environment of this.#environments.values()) this.#stopEnvironment(environment);
     this.#listeners.clear();
-    await Promise.allSettled(pending);
+    return Promise.resolve();
   }
 
   /** What Rancher runs for the target (by key, case-insensitive); `unknown` when not read (or not watched). */
@@ -222,6 +236,7 @@ export class TargetMonitor {
   #schedulePoll(environment: EnvironmentEntry, ms: number): void {
     if (this.#closed || this.#environments.get(environment.name) !== environment) return;
     if (environment.timer !== undefined) this.#options.timers.clearTimeout(environment.timer);
+    environment.dueAt = this.#options.timers.now() + ms;
     environment.timer = this.#options.timers.setTimeout(() => {
       environment.timer = undefined;
       environment.polling = this.#poll(environment).finally(() => {
@@ -258,6 +273,8 @@ export class TargetMonitor {
     try {
       connection = await this.#options.connect(environment.name);
     } catch (error) {
+      if (!isExpected(error))
+        this.#log.warn({ err: error, environment: environment.name }, "environment not connected");
       const reason = describeFailure(error);
       for (const entry of this.#entriesOf(environment.name))
         this.#setView(entry, this.#unreachable(entry, reason));
@@ -279,11 +296,13 @@ export class TargetMonitor {
     const entries = this.#entriesOf(environment.name);
     if (change === "resync") {
       // The feed dropped (or reconnected): read again; while it is down, poll at the short interval.
-      if (environment.feed?.connected !== true && environment.polling === undefined)
-        this.#schedulePoll(environment, this.#options.pollWithoutFeedMs ?? TARGET_POLL_WITHOUT_FEED_MS);
+      const shortMs = this.#options.pollWithoutFeedMs ?? TARGET_POLL_WITHOUT_FEED_MS;
+      const dueIn = (environment.dueAt ?? Number.POSITIVE_INFINITY) - this.#options.timers.now();
+      if (environment.feed?.connected !== true && environment.polling === undefined && dueIn > shortMs)
+        this.#schedulePoll(environment, shortMs);
       for (const entry of entries) {
         delete entry.instances;
-        this.#debounce(entry);
+        this.#changed(entry);
       }
       return;
     }
@@ -292,7 +311,7 @@ export class TargetMonitor {
       for (const entry of entries) {
         if (entry.ref?.serviceId !== change.resourceId) continue;
         entry.service = change.resource;
-        this.#debounce(entry);
+        this.#changed(entry);
       }
     } else if (type === "container" || type === "instance") {
       const container = change.resource as unknown as Container;
@@ -301,9 +320,15 @@ export class TargetMonitor {
         const serviceId = entry.ref?.serviceId;
         if (serviceId === undefined || !serviceIds.includes(serviceId)) continue;
         entry.instances?.set(container.id, container);
-        this.#debounce(entry);
+        this.#changed(entry);
       }
     }
+  }
+
+  /** A change event of the target: a read in flight may predate it (read again after it), then derive. */
+  #changed(entry: TargetEntry): void {
+    if (entry.reading !== undefined) entry.again = true;
+    this.#debounce(entry);
   }
 
   #debounce(entry: TargetEntry): void {
@@ -471,11 +496,14 @@ export class TargetMonitor {
  * (named as its newest deployment names it). One view per key: a key the rules name both as a
  * service and as one of its sidekicks shows the service's primary launch config; a key named only
  * by sidekick targets shows the first sidekick named. Environment names are matched to the
- * config's case-insensitively (a deployment may spell them otherwise).
+ * config's case-insensitively (a deployment may spell them otherwise). `newest` reads a key's
+ * newest deployment (a caller that needs it too passes a cached one).
  */
 export function monitoredTargets(
   config: Pick<Config, "rules" | "environments">,
   store: Pick<DeploymentStore, "targetKeys" | "list">,
+  newest: (key: string) => Deployment | undefined = (key) =>
+    store.list({ targetKey: key, limit: 1 }).items[0],
 ): MonitoredTarget[] {
   const byKey = new Map<string, MonitoredTarget>();
   const add = (
@@ -503,8 +531,8 @@ export function monitoredTargets(
   for (const rule of config.rules) for (const target of rule.targets) add(target, true);
   for (const key of store.targetKeys()) {
     if (byKey.has(key)) continue;
-    const newest = store.list({ targetKey: key, limit: 1 }).items[0];
-    if (newest !== undefined) add(newest.target, false);
+    const deployment = newest(key);
+    if (deployment !== undefined) add(deployment.target, false);
   }
   return [...byKey.values()].sort((a, b) => compare(a.key, b.key));
 }
@@ -538,7 +566,8 @@ function isExpected(error: unknown): boolean {
   return (
     error instanceof RancherUnavailableError ||
     error instanceof RancherAuthError ||
-    error instanceof RancherApiError
+    error instanceof RancherApiError ||
+    error instanceof RancherNotFoundError
   );
 }
 

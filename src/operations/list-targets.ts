@@ -1,5 +1,5 @@
 import { monitoredTargets, type MonitoredTarget } from "../deploy/index.js";
-import { formatImageReference, type RancherView } from "../domain/index.js";
+import { formatImageReference, type Deployment, type RancherView } from "../domain/index.js";
 import type { OperationDeps } from "./operation-deps.js";
 
 /**
@@ -32,21 +32,38 @@ export type TargetViewDeps = Pick<OperationDeps, "store" | "config" | "targets">
 
 /** Every target named by a rule, plus every target with recorded deployments, sorted by key. */
 export function listTargets(deps: TargetViewDeps): TargetView[] {
-  return monitoredTargets(deps.config(), deps.store).map((target) => presentTarget(deps, target));
+  const newest = newestOnce(deps.store);
+  return monitoredTargets(deps.config(), deps.store, newest).map((target) =>
+    presentTarget(deps, target, newest),
+  );
 }
 
 /** One target by key (case-insensitive), or undefined when neither a rule nor a deployment names it. */
 export function showTarget(deps: TargetViewDeps, key: string): TargetView | undefined {
   const wanted = key.toLowerCase();
-  const target = monitoredTargets(deps.config(), deps.store).find((item) => item.key === wanted);
-  return target === undefined ? undefined : presentTarget(deps, target);
+  const newest = newestOnce(deps.store);
+  const target = monitoredTargets(deps.config(), deps.store, newest).find((item) => item.key === wanted);
+  return target === undefined ? undefined : presentTarget(deps, target, newest);
 }
 
-function presentTarget(deps: TargetViewDeps, target: MonitoredTarget): TargetView {
+/** A key's newest deployment, read once per call of an operation (names and `lastDeployment` share it). */
+function newestOnce(store: TargetViewDeps["store"]): (key: string) => Deployment | undefined {
+  const read = new Map<string, Deployment | undefined>();
+  return (key) => {
+    if (!read.has(key)) read.set(key, store.list({ targetKey: key, limit: 1 }).items[0]);
+    return read.get(key);
+  };
+}
+
+function presentTarget(
+  deps: TargetViewDeps,
+  target: MonitoredTarget,
+  newest: (key: string) => Deployment | undefined,
+): TargetView {
   const { store } = deps;
   const { key } = target;
   const rancher = deps.targets.view(key);
-  const last = store.list({ targetKey: key, limit: 1 }).items[0];
+  const last = newest(key);
   const succeeded = store.latestSucceeded(key);
   return {
     target: key,

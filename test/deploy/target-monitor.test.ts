@@ -9,6 +9,7 @@ import { loadConfig } from "../../src/config/index.js";
 import {
   ENVIRONMENT_NOT_CONFIGURED,
   monitoredTargets,
+  RancherPool,
   TargetMonitor,
   type MonitoredTarget,
   type TargetMonitorOptions,
@@ -280,6 +281,64 @@ describe("TargetMonitor", () => {
     expect(changes.get(FRONTEND_KEY)?.map((item) => item.status)).toEqual(["known", "unreachable", "known"]);
   });
 
+  it("shows refused credentials as unreachable, without the key in the reason", async () => {
+    const { h } = await setup();
+    const secretKey = "wrong-secret-key-for-the-monitor-test";
+    const pool = new RancherPool({
+      environments: () => ({ demo: { simulator: "default", timeScale: 1 } }),
+      logger: h.logs.logger,
+      startSimulator: () => Promise.resolve({ ...h.sim, secretKey, close: () => Promise.resolve() }),
+      sleep: h.time.sleep,
+    });
+    const monitor = new TargetMonitor({
+      targets: () => [target("frontend")],
+      environments: () => ({ demo: {} }),
+      connect: (environment) =>
+        h.time.call(() => pool.get(environment).then(({ client }) => ({ client: tracked(h.time, client) }))),
+      timers: virtualTimers(h.time),
+      logger: h.logs.logger,
+    });
+    try {
+      monitor.start();
+      await h.time.runUntil(() => monitor.view(FRONTEND_KEY).status === "unreachable");
+      const shown = monitor.view(FRONTEND_KEY);
+      expect(shown).toMatchObject({
+        status: "unreachable",
+        reason: expect.stringMatching(/rejected the API key/),
+      });
+      expect(JSON.stringify(shown)).not.toContain(secretKey);
+      expect(JSON.stringify(h.logs.lines())).not.toContain(secretKey);
+    } finally {
+      await monitor.close();
+      await h.time.drain(pool.close());
+    }
+  });
+
+  it("shows an environment that cannot be connected as unreachable, logging the error, not quoting it", async () => {
+    const { h } = await setup();
+    const monitor = new TargetMonitor({
+      targets: () => [target("frontend")],
+      environments: () => ({ demo: {} }),
+      connect: () => Promise.reject(new Error("simulator seed file unreadable: /secret/path")),
+      timers: virtualTimers(h.time),
+      logger: h.logs.logger,
+    });
+    try {
+      monitor.start();
+      await h.time.runUntil(() => monitor.view(FRONTEND_KEY).status === "unreachable");
+      expect(monitor.view(FRONTEND_KEY)).toEqual({
+        status: "unreachable",
+        reason: "unexpected error while reading Rancher (see the log)",
+        observedAt: expect.any(String),
+      });
+      expect(h.logs.lines()).toContainEqual(
+        expect.objectContaining({ msg: "environment not connected", environment: "demo" }),
+      );
+    } finally {
+      await monitor.close();
+    }
+  });
+
   it("shows a removed service as missing, and a target Rancher never had as missing", async () => {
     const { h, monitor, view } = await setup({ targets: () => [target("frontend"), target("nothing-here")] });
     monitor.start();
@@ -315,6 +374,19 @@ describe("TargetMonitor", () => {
     await withFeed.h.time.runUntil(() => withFeed.view().status === "known");
     await withFeed.h.time.runUntil(() => withFeed.timers.delays.includes(30_000));
     expect(withFeed.timers.delays).not.toContain(5_000);
+  });
+
+  it("when the websocket drops, reads again and polls at the short interval", async () => {
+    const { h, monitor, view, known, timers, reads } = await setup();
+    monitor.start();
+    await h.time.runUntil(() => view().status === "known" && timers.delays.includes(30_000));
+    expect(timers.delays).not.toContain(5_000);
+    const before = reads.service;
+
+    h.sim.control.disconnectSubscribers();
+    await h.time.runUntil(() => timers.delays.includes(5_000) && reads.service > before);
+    await upgradeOutside(h, `${FRONTEND}:3.0.0`);
+    await h.time.runUntil(() => known().image === `${FRONTEND}:3.0.0`, { maxSimMs: 5_000 });
   });
 
   it("emits only real changes: quiet polls of an unchanged target say nothing", async () => {
@@ -379,6 +451,33 @@ describe("TargetMonitor", () => {
     expect(view()).toEqual({ status: "unknown" });
     expect(monitor.targets().map((item) => item.key)).toEqual(["demo/shop/worker", "gone/shop/web"]);
     expect(reads.service - before).toBe(1);
+  });
+
+  it("watches a target at its first deployment, from the store, without waiting for a poll", async () => {
+    const config = loadConfig({
+      file: "drover.yml",
+      env: {},
+      readFile: () => `
+environments:
+  demo: { simulator: default }
+rules:
+  - image: ${FRONTEND}
+    tags: { glob: "*" }
+    targets: [{ environment: demo, stack: shop, service: frontend }]
+`,
+    }).config;
+    // The harness's store and engine, once `setup` made them (the monitor asks only from `start`).
+    const { h, monitor, view, timers } = await setup({
+      targets: () => monitoredTargets(config, current!.h.store),
+      monitor: { subscribeDeployments: (listener) => current!.h.engine.onTransition(listener) },
+    });
+    monitor.start();
+    await h.time.runUntil(() => view().status === "known" && timers.delays.includes(30_000));
+    expect(view("demo/shop/worker")).toEqual({ status: "unknown" });
+
+    h.submit("registry.example.com/shop/worker", "2.0.0", { service: "worker" });
+    const waited = await h.time.runUntil(() => view("demo/shop/worker").status === "known");
+    expect(waited).toBeLessThan(1_000);
   });
 
   it("does nothing before start, and leaves no timer or feed listener after close", async () => {
