@@ -1,7 +1,13 @@
 import type { Express } from "express";
 import { readCiPublicKey, warnRestartOnlyChanges, type Config } from "../config/index.js";
 import { isTerminal } from "../domain/index.js";
-import { createAdminRoutes, createHttpApp, createMetricsRoutes, createWebhookRoutes } from "../http/index.js";
+import {
+  createAdminRoutes,
+  createDashboardRoutes,
+  createHttpApp,
+  createMetricsRoutes,
+  createWebhookRoutes,
+} from "../http/index.js";
 import { createMetrics, webhookOutcome, type Metrics } from "../metrics/index.js";
 import { NOTIFIER_KINDS } from "../notify/index.js";
 import { createSources, SOURCES, type Source } from "../sources/index.js";
@@ -120,6 +126,7 @@ export function createApp(deps: AppDeps): App {
         readOpen: () => config().admin.readOpen,
         bodyLimitBytes: serverConfig.bodyLimit,
       }),
+      createDashboardRoutes(),
     ],
     readinessChecks,
     readinessDetails: () => {

@@ -1,0 +1,92 @@
+import { readFileSync } from "node:fs";
+import { once } from "node:events";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import type { App } from "../../src/app.js";
+import { createTestApp } from "../helpers/test-app.js";
+
+/** Debian's chromium (installed by .ci/run); we run as root, so without its sandbox. */
+export const CHROMIUM = { executablePath: "/usr/bin/chromium", args: ["--no-sandbox"] };
+
+/** The admin token of the dashboard tests' drover. */
+export const ADMIN_TOKEN = "dashboard-test-admin-token-0123456789";
+
+const DEMO_CONFIG = readFileSync(new URL("../../config/drover.yml", import.meta.url), "utf8");
+
+/**
+ * The demo config (config/drover.yml) with faster time: the simulator at 0.02, a `bad-` image
+ * rolled back after 3 s instead of 20, a 1 s soak. `readOpen: false` closes the reads.
+ */
+export function demoConfig(options: { readonly readOpen?: boolean } = {}): string {
+  const replace = (text: string, from: string, to: string): string => {
+    if (!text.includes(from)) throw new Error(`config/drover.yml no longer contains ${from}`);
+    return text.replace(from, to);
+  };
+  let text = DEMO_CONFIG;
+  text = replace(text, "timeScale: 0.2", "timeScale: 0.02");
+  text = replace(text, "upgradeTimeout: 20s", "upgradeTimeout: 3s");
+  text = replace(text, "verify: { soak: 3s, timeout: 1m }", "verify: { soak: 1s, timeout: 20s }");
+  if (options.readOpen === false) text = replace(text, "admin: { readOpen: true }", "admin: { readOpen: false }");
+  return text;
+}
+
+export interface Dashboard {
+  readonly app: App;
+  /** `http://127.0.0.1:<port>`: drover's origin. */
+  readonly base: string;
+  readonly browser: Browser;
+  readonly context: BrowserContext;
+  /** Every URL the pages requested, in order. */
+  readonly requests: string[];
+  newPage(): Promise<Page>;
+  close(): Promise<void>;
+}
+
+/** The whole app on the demo config, listening on a free port, and one Chromium. */
+export async function startDashboard(options: { readonly readOpen?: boolean } = {}): Promise<Dashboard> {
+  const { app } = createTestApp(demoConfig(options), {
+    env: { DEMO_STORAGE_PATH: ":memory:" },
+    adminToken: ADMIN_TOKEN,
+  });
+  await app.start();
+  const server: Server = createServer(app.http);
+  server.listen(0, "127.0.0.1");
+  await once(server, "listening");
+  const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  const browser = await chromium.launch(CHROMIUM);
+  const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
+  const requests: string[] = [];
+  context.on("request", (request) => requests.push(request.url()));
+  return {
+    app,
+    base,
+    browser,
+    context,
+    requests,
+    newPage: () => context.newPage(),
+    close: async () => {
+      await context.close().catch(() => undefined);
+      await browser.close().catch(() => undefined);
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await app.close();
+    },
+  };
+}
+
+/** Stores the admin token in the page's sessionStorage (what the prompt does), before its scripts run. */
+export async function withToken(page: Page, token = ADMIN_TOKEN): Promise<void> {
+  await page.addInitScript((value) => sessionStorage.setItem("drover.adminToken", value), token);
+}
+
+/** `POST /api/deployments` as an admin → the deployment id. */
+export async function deploy(base: string, target: string, image: string, tag: string): Promise<string> {
+  const response = await fetch(`${base}/api/deployments`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
+    body: JSON.stringify({ target, image, tag }),
+  });
+  if (response.status !== 202) throw new Error(`deploy answered ${String(response.status)}: ${await response.text()}`);
+  return ((await response.json()) as { id: string }).id;
+}
