@@ -17,6 +17,7 @@ const STATES = [
   "superseded",
   "skipped",
 ];
+/** Deployments per page (`?limit=` in the page's URL changes it, 1–200). */
 const PAGE_SIZE = 25;
 const FILTERS = ["target", "state", "image"];
 
@@ -92,7 +93,8 @@ export function mountHistoryPage(ctx) {
   async function load() {
     const params = new URLSearchParams();
     for (const name of FILTERS) if (query.get(name)) params.set(name, query.get(name));
-    params.set("limit", String(PAGE_SIZE));
+    const limit = Number(query.get("limit"));
+    params.set("limit", String(Number.isInteger(limit) && limit >= 1 && limit <= 200 ? limit : PAGE_SIZE));
     if (query.get("cursor")) params.set("cursor", query.get("cursor"));
     try {
       const answer = await api(`/api/deployments?${params}`, { signal: controller.signal });

@@ -4,6 +4,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { App } from "../../src/app.js";
+import { ciToken } from "../helpers/fuzz-hooks.js";
 import { createTestApp } from "../helpers/test-app.js";
 
 /** Debian's chromium (installed by .ci/run); we run as root, so without its sandbox. */
@@ -27,7 +28,8 @@ export function demoConfig(options: { readonly readOpen?: boolean } = {}): strin
   text = replace(text, "timeScale: 0.2", "timeScale: 0.02");
   text = replace(text, "upgradeTimeout: 20s", "upgradeTimeout: 3s");
   text = replace(text, "verify: { soak: 3s, timeout: 1m }", "verify: { soak: 1s, timeout: 20s }");
-  if (options.readOpen === false) text = replace(text, "admin: { readOpen: true }", "admin: { readOpen: false }");
+  if (options.readOpen === false)
+    text = replace(text, "admin: { readOpen: true }", "admin: { readOpen: false }");
   return text;
 }
 
@@ -87,6 +89,22 @@ export async function deploy(base: string, target: string, image: string, tag: s
     headers: { authorization: `Bearer ${ADMIN_TOKEN}`, "content-type": "application/json" },
     body: JSON.stringify({ target, image, tag }),
   });
-  if (response.status !== 202) throw new Error(`deploy answered ${String(response.status)}: ${await response.text()}`);
+  if (response.status !== 202)
+    throw new Error(`deploy answered ${String(response.status)}: ${await response.text()}`);
   return ((await response.json()) as { id: string }).id;
+}
+
+/** The demo config's CI secret (config/drover.yml's public demo fallback). */
+const DEMO_CI_SECRET = "drover-demo-ci-secret-not-for-production";
+
+/** `POST /hooks/ci` as the README's CI job does → the deployment id. */
+export async function ciPush(base: string, image: string, tag: string): Promise<string> {
+  const response = await fetch(`${base}/hooks/ci`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${ciToken({}, DEMO_CI_SECRET)}`, "content-type": "application/json" },
+    body: JSON.stringify({ image, tag }),
+  });
+  if (response.status !== 202)
+    throw new Error(`/hooks/ci answered ${String(response.status)}: ${await response.text()}`);
+  return ((await response.json()) as { deployments: { id: string }[] }).deployments[0]?.id ?? "";
 }
