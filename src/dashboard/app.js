@@ -78,6 +78,7 @@ function unlockAndReload() {
   document.body.classList.remove("locked");
   stream?.restart();
   route();
+  reloadShared();
 }
 
 // --- shared state --------------------------------------------------------------------------
@@ -181,7 +182,10 @@ function startStream() {
     },
     onEvent: onStreamEvent,
     onDown: (reason) => setLive("down", `reconnecting (${reason})`),
-    onUnauthorized: () => setLive("down", "needs the admin token"),
+    onUnauthorized: (message) => {
+      setLive("down", "needs the admin token");
+      showTokenPrompt(`This drover shows nothing without its admin token (${message}).`, true);
+    },
   });
 }
 

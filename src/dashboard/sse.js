@@ -81,12 +81,23 @@ export function createSseParser({ onEvent, onRetry = () => {} }) {
   return parser;
 }
 
+/** drover's error message of a refused request (`{ error: { message } }`), or its status. */
+async function errorMessage(response) {
+  try {
+    const message = (await response.json())?.error?.message;
+    if (typeof message === "string") return message;
+  } catch {
+    // not JSON: fall through
+  }
+  return `drover answered ${response.status}`;
+}
+
 /**
  * Keeps one event stream open: connects, parses, and reconnects after the server's `retry:` (longer
  * after repeated failures), sending `Last-Event-ID` so the server replays what was missed.
  * `headers()` is read on every connect (the token may change). Callbacks: `onOpen()` once per
  * connection, `onEvent(event)`, `onDown(reason)` when a connection ends or fails,
- * `onUnauthorized()` on 401 (no retry until `restart()`). Returns `{ restart, close }`.
+ * `onUnauthorized(message)` on 401 with drover's message (no retry until `restart()`). Returns `{ restart, close }`.
  */
 export function connectEventStream({ url, headers, onOpen, onEvent, onDown, onUnauthorized }) {
   let retryMs = 2000;
@@ -121,7 +132,7 @@ export function connectEventStream({ url, headers, onOpen, onEvent, onDown, onUn
         signal,
       });
       if (response.status === 401) {
-        onUnauthorized();
+        onUnauthorized(await errorMessage(response));
         onDown("the admin token is needed");
         return;
       }

@@ -108,3 +108,20 @@ export async function ciPush(base: string, image: string, tag: string): Promise<
     throw new Error(`/hooks/ci answered ${String(response.status)}: ${await response.text()}`);
   return ((await response.json()) as { deployments: { id: string }[] }).deployments[0]?.id ?? "";
 }
+
+/** Resolves when deployment `id` (or the next one, when `id` is undefined yet) reaches `state`. */
+export function reaches(
+  app: App,
+  state: string,
+  id: () => string | undefined = () => undefined,
+): Promise<string> {
+  return new Promise((resolve) => {
+    const off = app.core.engine.onTransition((deployment) => {
+      const wanted = id();
+      if (deployment.state === state && (wanted === undefined || wanted === deployment.id)) {
+        off();
+        resolve(deployment.id);
+      }
+    });
+  });
+}
