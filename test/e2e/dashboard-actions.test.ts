@@ -5,7 +5,14 @@
  */
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, deploy, startDashboard, withToken, type Dashboard } from "./dashboard-harness.js";
+import {
+  ADMIN_TOKEN,
+  deploy,
+  startDashboard,
+  storedToken,
+  withToken,
+  type Dashboard,
+} from "./dashboard-harness.js";
 
 let dashboard: Dashboard;
 
@@ -112,7 +119,7 @@ describe("dashboard actions (Chromium, demo app)", () => {
     await page.locator(".actions .outcome.ok").waitFor();
     const accepted = await page.locator(".actions .outcome.ok").textContent();
     const [done] = await dashboard.app.core.engine.waitForTerminal([id], 20_000);
-    const stored = await page.evaluate(() => sessionStorage.getItem("drover.adminToken"));
+    const stored = await storedToken(page);
 
     expect(refusal).toBe("send Authorization: Bearer <DROVER_ADMIN_TOKEN>");
     expect(promptShown).toBe(true);

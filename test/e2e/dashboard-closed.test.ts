@@ -4,7 +4,7 @@
  * header, never in a URL) shows the targets.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ADMIN_TOKEN, startDashboard, type Dashboard } from "./dashboard-harness.js";
+import { ADMIN_TOKEN, startDashboard, storedToken, waitLocked, type Dashboard } from "./dashboard-harness.js";
 
 let dashboard: Dashboard;
 
@@ -28,7 +28,7 @@ describe("dashboard with closed reads (Chromium)", () => {
 
     await page.goto(`${dashboard.base}/`);
     await page.locator("#token-panel").waitFor();
-    await page.waitForFunction(() => document.body.classList.contains("locked"));
+    await waitLocked(page);
     const lockedMain = await page.locator("#main").innerHTML();
     const lockedText = await page.locator("body").innerText();
     const statuses = new Set(apiAnswers.map((answer) => answer.status));
@@ -52,8 +52,8 @@ describe("dashboard with closed reads (Chromium)", () => {
     expect(
       dashboard.requests.filter((url) => url.includes(ADMIN_TOKEN) || url.includes("not-the-admin")),
     ).toEqual([]);
-    expect(await page.evaluate(() => sessionStorage.getItem("drover.adminToken"))).toBe(ADMIN_TOKEN);
-    expect(await page.evaluate(() => localStorage.length)).toBe(0);
+    expect(await storedToken(page)).toBe(ADMIN_TOKEN);
+    expect(await page.evaluate<number>("localStorage.length")).toBe(0);
     await page.close();
   });
 
@@ -62,18 +62,18 @@ describe("dashboard with closed reads (Chromium)", () => {
     page.setDefaultTimeout(10_000);
 
     await page.goto(`${dashboard.base}/history`);
-    await page.waitForFunction(() => document.body.classList.contains("locked"));
+    await waitLocked(page);
     const locked = await page.locator("#main").innerHTML();
     await page.getByLabel("Token", { exact: true }).fill(ADMIN_TOKEN);
     await page.getByRole("button", { name: "Use token" }).click();
     await page.locator("h1", { hasText: "History" }).waitFor();
     await page.getByRole("button", { name: "Admin token" }).click();
     await page.getByRole("button", { name: "Forget token" }).click();
-    await page.waitForFunction(() => document.body.classList.contains("locked"));
+    await waitLocked(page);
 
     expect(locked).toBe("");
     expect(await page.locator("#main").innerHTML()).toBe("");
-    expect(await page.evaluate(() => sessionStorage.getItem("drover.adminToken"))).toBeNull();
+    expect(await storedToken(page)).toBeNull();
     await page.close();
   });
 });

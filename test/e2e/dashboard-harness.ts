@@ -77,9 +77,16 @@ export async function startDashboard(options: { readonly readOpen?: boolean } = 
   };
 }
 
+/**
+ * Page scripts below are text: the tsconfig has no DOM library (these run in Chromium), and vitest
+ * would rewrite an `import()` inside a function passed to the page.
+ */
+
 /** Stores the admin token in the page's sessionStorage (what the prompt does), before its scripts run. */
 export async function withToken(page: Page, token = ADMIN_TOKEN): Promise<void> {
-  await page.addInitScript((value) => sessionStorage.setItem("drover.adminToken", value), token);
+  await page.addInitScript({
+    content: `sessionStorage.setItem("drover.adminToken", ${JSON.stringify(token)});`,
+  });
 }
 
 /** `POST /api/deployments` as an admin → the deployment id. */
@@ -124,4 +131,21 @@ export function reaches(
       }
     });
   });
+}
+
+/** What the page's sessionStorage holds as the admin token (null when none). */
+export function storedToken(page: Page): Promise<string | null> {
+  return page.evaluate<string | null>(`sessionStorage.getItem("drover.adminToken")`);
+}
+
+/** Waits until the dashboard has locked itself (only the token prompt shown). */
+export async function waitLocked(page: Page): Promise<void> {
+  await page.waitForFunction(`document.body.classList.contains("locked")`);
+}
+
+/** Waits until the history table lists `count` rows. */
+export async function waitRows(page: Page, count: number): Promise<void> {
+  await page.waitForFunction(
+    `document.querySelectorAll("table.history tbody tr").length === ${String(count)}`,
+  );
 }

@@ -6,7 +6,7 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DASHBOARD_CSP } from "../../src/http/index.js";
-import { deploy, reaches, startDashboard, withToken, type Dashboard } from "./dashboard-harness.js";
+import { deploy, reaches, startDashboard, waitRows, withToken, type Dashboard } from "./dashboard-harness.js";
 
 let dashboard: Dashboard;
 /** Ids of the deployments made in beforeAll, oldest first. */
@@ -64,7 +64,7 @@ describe("dashboard pages (Chromium, demo app)", () => {
     await page.locator('article[data-target="demo/shop/frontend"]').waitFor();
     await page.getByRole("link", { name: "History" }).click();
     await page.locator("table.history").waitFor();
-    await page.getByRole("link", { name: ids[0] }).click();
+    await page.getByRole("link", { name: ids[0] ?? "" }).click();
     await page.locator(".timeline").waitFor();
     await page.reload();
     await page.locator(".timeline").waitFor();
@@ -120,23 +120,23 @@ describe("dashboard pages (Chromium, demo app)", () => {
     await page.getByLabel("Target").fill("demo/shop/worker");
     await page.getByRole("button", { name: "Filter" }).click();
     await page.waitForURL(/target=demo%2Fshop%2Fworker/);
-    await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 2);
+    await waitRows(page, 2);
     const byTarget = await listed(page);
 
     await page.goto(`${dashboard.base}/history?image=localhost:5000/shop/worker:2.0.0&state=succeeded`);
-    await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 1);
+    await waitRows(page, 1);
     const byImage = await listed(page);
     const selected = await page.getByLabel("State").inputValue();
 
     await page.goto(`${dashboard.base}/history?limit=2`);
-    await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 2);
+    await waitRows(page, 2);
     const first = await listed(page);
     await page.getByRole("link", { name: "Older →" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 1);
+    await waitRows(page, 1);
     const second = await listed(page);
     const older = await page.getByRole("link", { name: "Older →" }).count();
     await page.getByRole("link", { name: "← Newest" }).click();
-    await page.waitForFunction(() => document.querySelectorAll("table.history tbody tr").length === 2);
+    await waitRows(page, 2);
 
     expect(all).toEqual([...ids].reverse());
     expect(byTarget).toEqual([ids[2], ids[0]]);
@@ -173,7 +173,7 @@ describe("dashboard pages (Chromium, demo app)", () => {
     );
     expect(await upgrading).toBe(id);
     await page.reload();
-    await page.waitForFunction(() => document.title === "(1) drover");
+    await page.waitForFunction(`document.title === "(1) drover"`);
     dashboard.app.core.engine.cancel(id);
     await dashboard.app.core.engine.waitForTerminal([id], 20_000);
 
@@ -186,14 +186,12 @@ describe("dashboard pages (Chromium, demo app)", () => {
     await page.locator('article[data-target="demo/shop/frontend"]').waitFor();
 
     await page.keyboard.press("Tab");
-    const skip = await page.evaluate(() => document.activeElement?.textContent);
+    const skip = await page.evaluate<string | undefined>("document.activeElement?.textContent");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
     await page.keyboard.press("Tab");
-    const onHistory = await page.evaluate(() => document.activeElement?.textContent);
-    const outline = await page.evaluate(
-      () => getComputedStyle(document.activeElement as Element).outlineStyle,
-    );
+    const onHistory = await page.evaluate<string | undefined>("document.activeElement?.textContent");
+    const outline = await page.evaluate<string>("getComputedStyle(document.activeElement).outlineStyle");
     await page.keyboard.press("Enter");
     await page.locator("table.history").waitFor();
     const focusable = await page.locator("main button, main a[href], main input, main select").count();
@@ -213,7 +211,7 @@ describe("dashboard pages (Chromium, demo app)", () => {
       await page.locator("main h1").waitFor();
       await page.locator("main .muted", { hasText: "Loading…" }).waitFor({ state: "detached" });
 
-      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      const width = await page.evaluate<number>("document.documentElement.scrollWidth");
       expect(width, path).toBeLessThanOrEqual(375);
       await page.close();
     }
