@@ -15,6 +15,8 @@ import {
 } from "./dom.js";
 import { phaseTimeline } from "./phases.js";
 
+/** The ended states drover retries (it refuses the others with a message). */
+const RETRYABLE = new Set(["failed", "rolled-back", "canceled"]);
 const PHASE_STATUS_TEXT = { done: "done", current: "now", pending: "pending", skipped: "not reached" };
 
 function link(path, text) {
@@ -172,7 +174,7 @@ export function mountDeploymentPage(ctx) {
     fill(sections.timeline, timeline(deployment, events, Date.now()));
     fill(sections.containers, containers(deployment, state.targets.get(deployment.targetKey)));
     sections.cancel.disabled = isTerminal(deployment.state);
-    sections.retry.disabled = !isTerminal(deployment.state);
+    sections.retry.disabled = !RETRYABLE.has(deployment.state);
     clearInterval(tick);
     if (!isTerminal(deployment.state))
       tick = setInterval(() => fill(sections.timeline, timeline(deployment, events, Date.now())), 1000);
