@@ -121,6 +121,8 @@ export const serveCommand: CliCommand = {
       signals.on("SIGINT", () => onStop("SIGINT"));
 
       const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
+      // What Rancher runs for each target is watched from the start, recovery or not.
+      app.core.targets.start();
       await app.start();
       app.core.engine.watchStore(STORE_POLL_MS);
       stopWatching = watchConfigFile(file, () => reload("file"));

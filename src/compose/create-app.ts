@@ -1,12 +1,14 @@
 import type { Express } from "express";
 import { readCiPublicKey, warnRestartOnlyChanges, type Config } from "../config/index.js";
-import { isTerminal } from "../domain/index.js";
+import { isTerminal, realTimers, type Timers } from "../domain/index.js";
 import {
   createAdminRoutes,
   createDashboardRoutes,
+  createEventRoutes,
   createHttpApp,
   createMetricsRoutes,
   createWebhookRoutes,
+  type EventStreamLimits,
 } from "../http/index.js";
 import { createMetrics, webhookOutcome, type Metrics } from "../metrics/index.js";
 import { NOTIFIER_KINDS } from "../notify/index.js";
@@ -21,6 +23,10 @@ export interface AppDeps extends CoreDeps {
    * requests waiting on deployments (`?wait=`) answer at once.
    */
   readonly draining?: AbortSignal;
+  /** The timers of the event streams' heartbeat (default Node's; tests pass a manual clock). */
+  readonly eventStreamTimers?: Timers;
+  /** Bounds of `GET /api/events` (defaults: `DEFAULT_EVENT_STREAM_LIMITS`). */
+  readonly eventStreamLimits?: Partial<EventStreamLimits>;
 }
 
 export interface App {
@@ -50,8 +56,10 @@ function buildSources(config: Config, configFile: string): ReadonlyMap<string, S
 export function createApp(deps: AppDeps): App {
   const { configHolder, logger } = deps;
   let engineStats = (): { queued: number; inFlight: number } => ({ queued: 0, inFlight: 0 });
+  let openStreams = (): number => 0;
   const metrics = createMetrics({
     engineStats: () => engineStats(),
+    eventStreams: () => openStreams(),
     configStatus: () => configHolder.status(),
     sources: SOURCES.map((source) => source.name),
     notifiers: NOTIFIER_KINDS,
@@ -100,6 +108,16 @@ export function createApp(deps: AppDeps): App {
   });
   const serverConfig = config().server;
   const { operations } = core;
+  const adminAuth = { adminToken: deps.adminToken, readOpen: () => config().admin.readOpen };
+  const eventRoutes = createEventRoutes({
+    ...adminAuth,
+    events: operations.events,
+    timers: deps.eventStreamTimers ?? realTimers,
+    shutdown,
+    limits: deps.eventStreamLimits,
+    onDrop: () => metrics.eventStreamDropped(),
+  });
+  openStreams = () => eventRoutes.openStreams();
   const http = createHttpApp({
     logger,
     trustProxy: serverConfig.trustProxy,
@@ -120,10 +138,10 @@ export function createApp(deps: AppDeps): App {
         bodyLimitBytes: serverConfig.bodyLimit,
         rateLimit: { windowMs: serverConfig.rateLimit.window, limit: serverConfig.rateLimit.max },
       }),
+      eventRoutes.router,
       createAdminRoutes({
         operations,
-        adminToken: deps.adminToken,
-        readOpen: () => config().admin.readOpen,
+        ...adminAuth,
         bodyLimitBytes: serverConfig.bodyLimit,
       }),
       createDashboardRoutes(),

@@ -1,10 +1,23 @@
 import type { Logger } from "pino";
 import type { ConfigHolder } from "../config/index.js";
-import { DeploymentEngine, RancherPool, type DeployContext, type SimulatorStarter } from "../deploy/index.js";
+import {
+  DeploymentEngine,
+  monitoredTargets,
+  RancherPool,
+  TargetMonitor,
+  type DeployContext,
+  type SimulatorStarter,
+} from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import { realTimers, sleepOn, type Timers } from "../domain/index.js";
+import { isTerminal, realTimers, sleepOn, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
-import { createOperations, type Operations } from "../operations/index.js";
+import {
+  createLiveEvents,
+  createOperations,
+  showTarget,
+  type Operations,
+  type TargetChangeSource,
+} from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
 import { createSimulatorStarter } from "./simulator-starter.js";
 
@@ -32,6 +45,10 @@ export interface CoreDeps {
   readonly onNotification?: (kind: NotifierKind, outcome: NotificationOutcome) => void;
   /** Aborts when the process starts shutting down: operations waiting on deployments end at once. */
   readonly shutdown?: AbortSignal;
+  /** The timers the target monitor polls and debounces on (default Node's; tests pass a manual clock). */
+  readonly monitorTimers?: Timers;
+  /** Overrides the source of `target` events of `/api/events` (default: the target monitor). */
+  readonly targetChanges?: TargetChangeSource;
 }
 
 /** The deployment machinery without HTTP: what `serve` and `drover deploy` share. */
@@ -39,6 +56,11 @@ export interface Core {
   readonly store: DeploymentStore;
   readonly engine: DeploymentEngine;
   readonly pool: RancherPool;
+  /**
+   * What Rancher runs for every target (`GET /api/targets`, live `target` events). Idle until
+   * `targets.start()` (`serve` starts it); closed by `close()` before the pool.
+   */
+  readonly targets: TargetMonitor;
   /** Sends the `notifications:` of the config in force on deployment transitions. */
   readonly notifications: NotificationDispatcher;
   /** The use cases over this store, engine and config (`serve`'s routes, `drover deploy`). */
@@ -53,7 +75,11 @@ export function createCore(deps: CoreDeps): Core {
   const { configHolder, logger } = deps;
   const config = configHolder.current.config;
   const now = deps.now ?? Date.now;
-  const store = openStore({ path: deps.storePath ?? config.storage.path, now });
+  const store = openStore({
+    path: deps.storePath ?? config.storage.path,
+    now,
+    onListenerError: (error) => logger.error({ err: error }, "event feed listener failed"),
+  });
   const pool = new RancherPool({
     environments: () => configHolder.current.config.environments,
     logger,
@@ -74,6 +100,14 @@ export function createCore(deps: CoreDeps): Core {
     },
     deps.concurrency,
   );
+  const targets = new TargetMonitor({
+    targets: () => monitoredTargets(configHolder.current.config, store),
+    environments: () => configHolder.current.config.environments,
+    connect: (environment) => pool.get(environment),
+    subscribeConfig: (listener) => configHolder.subscribe(() => listener()),
+    timers: deps.monitorTimers ?? realTimers,
+    logger,
+  });
   const notifierDeps = { fetch: deps.fetch ?? fetch, now };
   const notifications = new NotificationDispatcher({
     setup: createNotifiers(config.notifications, notifierDeps),
@@ -86,12 +120,29 @@ export function createCore(deps: CoreDeps): Core {
   });
   // Synchronous and never throws: a slow or failing channel cannot hold up a deployment.
   const unsubscribeEngine = engine.onTransition((deployment) => notifications.handleTransition(deployment));
+  // A deployment's own changes arrive by the change feed; this catches a target the monitor does
+  // not watch yet (its first deployment) and environments without a feed.
+  const unsubscribeMonitor = engine.onTransition((deployment) => {
+    if (isTerminal(deployment.state) || deployment.state === "queued")
+      void targets.refresh(deployment.targetKey);
+  });
   const closing = new AbortController();
+  const events = createLiveEvents({
+    store,
+    targets: deps.targetChanges ?? targets,
+    // The same view `GET /api/targets` lists.
+    presentTarget: (key) =>
+      showTarget({ store, config: () => configHolder.current.config, targets }, key) ?? { target: key },
+    config: configHolder,
+    onError: (error) => logger.error({ err: error }, "live event not delivered"),
+  });
   const operations = createOperations({
+    events,
     store,
     engine,
     config: () => configHolder.current.config,
     configStatus: () => configHolder.status(),
+    targets,
     shutdown: AbortSignal.any([closing.signal, ...(deps.shutdown === undefined ? [] : [deps.shutdown])]),
     now,
     sleep: deps.sleep ?? realSleep,
@@ -102,15 +153,19 @@ export function createCore(deps: CoreDeps): Core {
     store,
     engine,
     pool,
+    targets,
     notifications,
     operations,
     close: async () => {
       if (closed) return;
       closed = true;
       closing.abort();
+      events.close();
       unsubscribeConfig();
       await engine.close();
       unsubscribeEngine();
+      unsubscribeMonitor();
+      await targets.close();
       // Terminal notifications of deployments that just ended get a bounded chance to go out.
       await notifications.close();
       await pool.close();

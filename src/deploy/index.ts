@@ -18,3 +18,16 @@ export {
   type SimulatorStarter,
 } from "./rancher-pool.js";
 export { resolveSettings } from "./resolve-settings.js";
+export { belongsToLaunchConfig, deriveRancherView } from "./rancher-view.js";
+export {
+  ENVIRONMENT_NOT_CONFIGURED,
+  monitoredTargets,
+  TARGET_DEBOUNCE_MS,
+  TARGET_POLL_MS,
+  TARGET_POLL_WITHOUT_FEED_MS,
+  TARGET_READ_CONCURRENCY,
+  TargetMonitor,
+  type MonitoredTarget,
+  type TargetMonitorOptions,
+  type TargetViewListener,
+} from "./target-monitor.js";

@@ -141,3 +141,9 @@ export interface DeploymentEvent {
   readonly detail: string;
   readonly data?: Readonly<Record<string, unknown>>;
 }
+
+/**
+ * A stored event with its place in the global event feed: `feedId` grows strictly with every event
+ * any deployment records (in commit order), so a reader resumes after the last one it saw.
+ */
+export type FeedEvent = DeploymentEvent & { readonly feedId: number };

@@ -9,6 +9,7 @@ export {
   type Deployment,
   type DeploymentError,
   type DeploymentEvent,
+  type FeedEvent,
   type DeploymentState,
   type DeploySettings,
   type DeployTarget,
@@ -47,3 +48,10 @@ export {
   type TargetTextResult,
 } from "./target-text.js";
 export { realTimers, sleepOn, type Timers } from "./timers.js";
+export {
+  rancherViewChanged,
+  type KnownRancherView,
+  type RancherContainerView,
+  type RancherView,
+  type RancherViewStatus,
+} from "./target-view.js";

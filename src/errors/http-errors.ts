@@ -85,3 +85,21 @@ export class WaitUnsupportedError extends AppError {
   readonly code = "ERR_WAIT_UNSUPPORTED";
   override readonly status = 400;
 }
+
+/** 400: a filter of `GET /api/events` (`target`, `deployment`, `since`, `Last-Event-ID`) that is not valid. */
+export class EventFilterInvalidError extends AppError {
+  readonly code = "ERR_EVENTS_FILTER_INVALID";
+  override readonly status = 400;
+}
+
+/** 503: no event stream now (as many open as allowed, or shutting down); `Retry-After` says when to try again. */
+export class EventStreamUnavailableError extends AppError {
+  readonly code = "ERR_EVENTS_UNAVAILABLE";
+  override readonly status = 503;
+  override readonly details: Readonly<Record<string, unknown>>;
+
+  constructor(message: string, retryAfterSeconds: number) {
+    super(message);
+    this.details = { retryAfterSeconds };
+  }
+}

@@ -4,6 +4,8 @@ export { ConfigError, formatConfigIssue, type ConfigIssue } from "./config-error
 export {
   AuthError,
   BadRequestError,
+  EventFilterInvalidError,
+  EventStreamUnavailableError,
   MalformedBodyError,
   MalformedPathError,
   OutOfScopeError,

@@ -23,6 +23,8 @@ export interface CreateMetricsOptions {
   readonly sources: readonly string[];
   /** Allowed `channel` label values of `drover_notifications_total`: the registered notifier kinds. */
   readonly notifiers: readonly string[];
+  /** Read at every scrape for `drover_event_streams` (open `GET /api/events` streams); default none. */
+  readonly eventStreams?: () => number;
   /** Node/process metrics (`process_*`, `nodejs_*`). Default true. */
   readonly defaultMetrics?: boolean;
 }
@@ -44,6 +46,8 @@ export interface Metrics {
   configReloaded(outcome: string): void;
   /** `drover_notifications_total{channel,outcome}` (the dispatcher's `onResult`). */
   notificationResult(channel: string, outcome: string): void;
+  /** `drover_event_stream_drops_total`: an event stream client dropped because it fell behind. */
+  eventStreamDropped(): void;
   /** The exposition for `GET /metrics`: Prometheus text format 0.0.4. */
   render(): Promise<{ readonly contentType: string; readonly body: string }>;
 }
@@ -131,6 +135,21 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
     registers,
   });
 
+  new Gauge({
+    name: "drover_event_streams",
+    help: "Event streams (GET /api/events) open now.",
+    registers,
+    collect() {
+      this.set(options.eventStreams?.() ?? 0);
+    },
+  });
+  const streamDrops = new Counter({
+    name: "drover_event_stream_drops_total",
+    help: "Event stream clients dropped because they fell behind (their unsent events passed the bound).",
+    registers,
+  });
+  streamDrops.inc(0);
+
   return {
     registry,
     webhookReceived: (source, outcome) => {
@@ -152,6 +171,9 @@ export function createMetrics(options: CreateMetricsOptions): Metrics {
         channel: labelValue(channel, notifierKinds),
         outcome: labelValue(outcome, NOTIFICATION_OUTCOMES),
       });
+    },
+    eventStreamDropped: () => {
+      streamDrops.inc();
     },
     render: async () => ({ contentType: registry.contentType, body: await registry.metrics() }),
   };

@@ -10,7 +10,8 @@ import {
   type IngestScope,
 } from "./ingest-delivery.js";
 import { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
-import { listTargets, type TargetSummary } from "./list-targets.js";
+import { listTargets, showTarget, type TargetView } from "./list-targets.js";
+import { createLiveEvents, type LiveEvents } from "./live-events.js";
 import type { OperationDeps } from "./operation-deps.js";
 import { retryDeployment } from "./retry-deployment.js";
 import { rollBackTarget } from "./roll-back-target.js";
@@ -27,12 +28,16 @@ export interface Operations {
   readonly rollBack: (target: DeployTarget, reqId?: string) => Deployment;
   readonly list: (request: ListDeploymentsRequest) => DeploymentList;
   readonly show: (id: string) => DeploymentDetails;
-  readonly targets: () => TargetSummary[];
+  readonly targets: () => TargetView[];
+  /** One target by key (`environment/stack/service`), or undefined when nothing names it. */
+  readonly target: (key: string) => TargetView | undefined;
   readonly config: () => ConfigSummary;
   /** Follows a deployment's stored state and events, whichever process runs it (on `clock` if given). */
   readonly follow: (id: string, options: FollowOptions, clock?: FollowClock) => Promise<Deployment>;
   /** Waits until the deployments are terminal, `timeoutMs` passes, `signal` aborts or `shutdown` does. */
   readonly wait: (ids: readonly string[], timeoutMs: number, signal: AbortSignal) => Promise<WaitResult>;
+  /** The live event hub: stored deployment events, target changes, config reloads (`GET /api/events`). */
+  readonly events: LiveEvents;
 }
 
 export interface OperationsDeps extends OperationDeps {
@@ -43,6 +48,8 @@ export interface OperationsDeps extends OperationDeps {
   readonly sleep: (ms: number) => Promise<void>;
   /** The timers `wait`'s time limit runs on (default Node's). */
   readonly waitTimers?: Timers | undefined;
+  /** The live event hub (default: one over the store's feed alone). */
+  readonly events?: LiveEvents | undefined;
 }
 
 export function createOperations(deps: OperationsDeps): Operations {
@@ -55,10 +62,12 @@ export function createOperations(deps: OperationsDeps): Operations {
     list: (request) => listDeployments(deps, request),
     show: (id) => showDeployment(deps, id),
     targets: () => listTargets(deps),
+    target: (key) => showTarget(deps, key),
     config: () => showConfig(deps),
     follow: (id, options, clock) =>
       followDeployment({ store: deps.store, now: deps.now, sleep: deps.sleep, ...clock }, id, options),
     wait: (ids, timeoutMs, signal) =>
       waitForDeployments({ ...deps, timers: deps.waitTimers }, ids, timeoutMs, signal),
+    events: deps.events ?? createLiveEvents({ store: deps.store }),
   };
 }

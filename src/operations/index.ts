@@ -21,7 +21,7 @@ export { cancelDeployment } from "./cancel-deployment.js";
 export { rollBackTarget } from "./roll-back-target.js";
 export { listDeployments, type DeploymentList, type ListDeploymentsRequest } from "./list-deployments.js";
 export { showDeployment, type DeploymentDetails } from "./show-deployment.js";
-export { listTargets, type TargetSummary } from "./list-targets.js";
+export { listTargets, showTarget, type TargetView, type TargetViewDeps } from "./list-targets.js";
 export {
   FOLLOW_POLL_MS,
   followDeployment,
@@ -39,3 +39,22 @@ export {
   type WaitResult,
 } from "./wait-for-deployments.js";
 export * from "./check-targets.js";
+export {
+  MAX_REPLAY,
+  changeOf,
+  createLiveEvents,
+  presentTargetView,
+  type ConfigChangeSource,
+  type DeploymentChange,
+  type LiveConfigEvent,
+  type LiveDeploymentEvent,
+  type LiveEvent,
+  type LiveEvents,
+  type LiveEventsDeps,
+  type LiveFilter,
+  type LiveReplay,
+  type LiveResetEvent,
+  type LiveTargetEvent,
+  type RancherViewLike,
+  type TargetChangeSource,
+} from "./live-events.js";

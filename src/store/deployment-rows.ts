@@ -4,6 +4,7 @@ import type {
   DeploymentEvent,
   DeploymentState,
   DeploySettings,
+  FeedEvent,
 } from "../domain/index.js";
 import { targetKey } from "../domain/index.js";
 import type { DeploymentPatch, NewDeployment } from "./deployment-store.js";
@@ -84,6 +85,8 @@ export interface EventRow {
   readonly detail: string;
   /** JSON object, or null. */
   readonly data: string | null;
+  /** Place in the global event feed (migration 4). */
+  readonly feed_id: number;
 }
 
 /** The columns a `DeploymentPatch` may set, in the order of its fields. */
@@ -187,6 +190,11 @@ export function rowToEvent(row: EventRow): DeploymentEvent {
     detail: row.detail,
     ...optional("data", row.data === null ? null : (JSON.parse(row.data) as Record<string, unknown>)),
   };
+}
+
+/** An event with its place in the global feed (`feedId` first, as the event stream shows it). */
+export function rowToFeedEvent(row: EventRow): FeedEvent {
+  return { feedId: row.feed_id, ...rowToEvent(row) };
 }
 
 /** Maps a patch to UPDATE parameters: `undefined` leaves a column, `null` clears it. */

@@ -5,6 +5,7 @@ import type {
   DeploymentState,
   DeploySettings,
   DeployTarget,
+  FeedEvent,
 } from "../domain/index.js";
 
 /** What is needed to create a deployment (the store assigns id, state `queued` and timestamps). */
@@ -79,6 +80,19 @@ export interface DeploymentPage {
   readonly nextCursor?: string;
 }
 
+/** Narrows {@link DeploymentStore.eventsAfter} to one deployment and/or one target's deployments. */
+export interface FeedFilter {
+  readonly deploymentId?: string;
+  /** `environment/stack/service` (case-insensitive). */
+  readonly targetKey?: string;
+}
+
+/** Called after a committed write with the events it recorded, in feed order. */
+export type CommitListener = (events: readonly FeedEvent[]) => void;
+
+/** The most events one {@link DeploymentStore.eventsAfter} call returns. */
+export const MAX_FEED_PAGE = 5_000;
+
 /**
  * Durable record of deployments, their event logs, webhook deliveries and CI token ids.
  * Every write is atomic; a state change is conditional on the expected current state.
@@ -121,6 +135,24 @@ export interface DeploymentStore {
   get(id: string): Deployment | undefined;
   /** The event log of a deployment, oldest first, `seq` counting from 1; `[]` for an unknown id. */
   events(id: string): readonly DeploymentEvent[];
+  /**
+   * The global event feed: every stored event with `feedId > feedId`, ascending, at most `limit`
+   * (clamped to 1–{@link MAX_FEED_PAGE}; fractions truncated, NaN as 1), optionally only those of
+   * one deployment and/or of the deployments of one target. Feed ids grow strictly with every event
+   * recorded, in commit order, and survive a reopen; events recorded before the feed existed are
+   * numbered in (at, deployment, seq) order.
+   */
+  eventsAfter(feedId: number, limit: number, filter?: FeedFilter): readonly FeedEvent[];
+  /** The greatest feed id recorded; 0 when no event is. */
+  latestFeedId(): number;
+  /**
+   * Calls `listener` synchronously after each committed write that recorded events (create,
+   * recordDelivery, transition, annotate), with those events in feed order — never for a write
+   * that failed or recorded nothing, never inside the transaction. A listener that throws is
+   * reported (the store's `onListenerError`) and never breaks the write or the other listeners.
+   * Returns the function that removes it.
+   */
+  onCommit(listener: CommitListener): () => void;
   /**
    * Newest first, cursor-paginated: `nextCursor` is set only when more rows follow, and pages are
    * keyed by id, so rows created between two pages never shift or repeat later pages. `limit` is

@@ -5,11 +5,14 @@
  */
 export { openStore, type OpenStoreOptions } from "./open-store.js";
 export { acquireProcessLock, type ProcessLock, type ProcessLockOptions } from "./process-lock.js";
+export { MAX_FEED_PAGE } from "./deployment-store.js";
 export type {
+  CommitListener,
   DeliveryKey,
   DeploymentPage,
   DeploymentPatch,
   DeploymentStore,
+  FeedFilter,
   ListDeploymentsQuery,
   NewDeployment,
   RecordDeliveryResult,

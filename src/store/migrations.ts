@@ -96,6 +96,17 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX deployments_by_upgrade_version ON deployments (target_key, upgrade_version)
     WHERE upgrade_version IS NOT NULL;
   `,
+  // 4: the global event feed. Every event gets `feed_id`, strictly increasing in commit order
+  // (assigned by the insert, in the writing transaction), so a live reader resumes after the last
+  // one it saw. Rows written before this migration are numbered in (at, deployment, seq) order.
+  `
+  ALTER TABLE deployment_events ADD COLUMN feed_id INTEGER NOT NULL DEFAULT 0;
+  UPDATE deployment_events SET feed_id = numbered.n
+    FROM (SELECT deployment_id, seq, row_number() OVER (ORDER BY at, deployment_id, seq) AS n
+          FROM deployment_events) AS numbered
+    WHERE numbered.deployment_id = deployment_events.deployment_id AND numbered.seq = deployment_events.seq;
+  CREATE UNIQUE INDEX deployment_events_by_feed ON deployment_events (feed_id);
+  `,
 ];
 
 /**

@@ -10,6 +10,8 @@ export interface OpenStoreOptions {
   readonly path: string;
   /** Clock in epoch milliseconds (ids, timestamps, dedupe windows, token expiry). Default `Date.now`. */
   readonly now?: () => number;
+  /** Told about a commit listener (`onCommit`) that threw; the write itself is unaffected. */
+  readonly onListenerError?: (error: unknown) => void;
 }
 
 /**
@@ -30,5 +32,8 @@ export function openStore(options: OpenStoreOptions): DeploymentStore {
       throw new StoreOpenError(`cannot create the directory of ${options.path}: ${reason}`, { cause: error });
     }
   }
-  return new SqliteDeploymentStore(options.path, options.now === undefined ? {} : { now: options.now });
+  return new SqliteDeploymentStore(options.path, {
+    ...(options.now === undefined ? {} : { now: options.now }),
+    ...(options.onListenerError === undefined ? {} : { onListenerError: options.onListenerError }),
+  });
 }

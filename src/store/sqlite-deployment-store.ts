@@ -1,5 +1,5 @@
 import type { Database, Statement, Transaction } from "better-sqlite3";
-import type { Deployment, DeploymentEvent, DeploymentState } from "../domain/index.js";
+import type { Deployment, DeploymentEvent, DeploymentState, FeedEvent } from "../domain/index.js";
 import { isTerminal } from "../domain/index.js";
 import { DEPLOYMENT_ID_PREFIX, buildListQuery, encodeCursor } from "./build-list-query.js";
 import { createIdGenerator, type IdGenerator } from "./create-id-generator.js";
@@ -8,17 +8,21 @@ import {
   patchToParams,
   rowToDeployment,
   rowToEvent,
+  rowToFeedEvent,
   type DeploymentRow,
 } from "./deployment-rows.js";
-import type {
-  DeliveryKey,
-  DeploymentPage,
-  DeploymentPatch,
-  DeploymentStore,
-  ListDeploymentsQuery,
-  NewDeployment,
-  RecordDeliveryResult,
-  TransitionInput,
+import {
+  MAX_FEED_PAGE,
+  type CommitListener,
+  type DeliveryKey,
+  type DeploymentPage,
+  type DeploymentPatch,
+  type DeploymentStore,
+  type FeedFilter,
+  type ListDeploymentsQuery,
+  type NewDeployment,
+  type RecordDeliveryResult,
+  type TransitionInput,
 } from "./deployment-store.js";
 import { openDatabase } from "./open-database.js";
 import { DeploymentNotFoundError, StoreConflictError, toStoreUnavailable } from "./store-errors.js";
@@ -44,6 +48,8 @@ export interface SqliteDeploymentStoreOptions {
   readonly migrations?: readonly string[];
   /** Called with the open connection (tests: `PRAGMA max_page_count` to make the database full). */
   readonly onOpen?: (db: Database) => void;
+  /** Told about a commit listener that threw (the composition root logs it). Default: ignored. */
+  readonly onListenerError?: (error: unknown) => void;
 }
 
 /**
@@ -68,6 +74,10 @@ export class SqliteDeploymentStore implements DeploymentStore {
   readonly #probe: Transaction<() => void>;
   /** When the last write failed as unavailable; cleared by the next successful write. */
   #writeFailedAt: number | undefined;
+  readonly #commitListeners = new Set<CommitListener>();
+  readonly #onListenerError: (error: unknown) => void;
+  /** Events the open write transaction recorded, told to the commit listeners once it commits. */
+  #uncommitted: FeedEvent[] = [];
 
   /**
    * Opens or creates the database file (its directory must exist; `openStore` creates it).
@@ -76,6 +86,7 @@ export class SqliteDeploymentStore implements DeploymentStore {
   constructor(path: string, options: SqliteDeploymentStoreOptions = {}) {
     this.#db = openDatabase(path, options.migrations);
     this.#now = options.now ?? Date.now;
+    this.#onListenerError = options.onListenerError ?? (() => undefined);
     this.#sql = prepareStoreStatements(this.#db);
     this.#nextId = createIdGenerator(DEPLOYMENT_ID_PREFIX, this.#sql.maxId.get()?.id ?? undefined);
     this.#recordDelivery = this.#db.transaction((key, inputs) => this.#doRecordDelivery(key, inputs));
@@ -107,6 +118,37 @@ export class SqliteDeploymentStore implements DeploymentStore {
 
   events(id: string): readonly DeploymentEvent[] {
     return this.#read("read an event log", () => this.#sql.events.all(id).map(rowToEvent));
+  }
+
+  eventsAfter(feedId: number, limit: number, filter: FeedFilter = {}): readonly FeedEvent[] {
+    const params = { after: Number.isFinite(feedId) ? feedId : 0, limit: clampFeedLimit(limit) };
+    return this.#read("read the event feed", () => {
+      const target = filter.targetKey?.toLowerCase();
+      if (filter.deploymentId !== undefined) {
+        if (target !== undefined && this.#sql.get.get(filter.deploymentId)?.target_key !== target) return [];
+        return this.#sql.deploymentEventsAfter
+          .all({ ...params, deployment: filter.deploymentId })
+          .map(rowToFeedEvent);
+      }
+      const rows =
+        target === undefined
+          ? this.#sql.eventsAfter.all(params)
+          : this.#sql.targetEventsAfter.all({ ...params, target });
+      return rows.map(rowToFeedEvent);
+    });
+  }
+
+  latestFeedId(): number {
+    return this.#read("read the event feed", () => this.#sql.latestFeedId.get()?.feed_id ?? 0);
+  }
+
+  onCommit(listener: CommitListener): () => void {
+    // A wrapper per call, so the same function added twice is called twice and removed once each.
+    const entry: CommitListener = (events) => listener(events);
+    this.#commitListeners.add(entry);
+    return () => {
+      this.#commitListeners.delete(entry);
+    };
   }
 
   findByUpgradeVersion(targetKey: string, version: string): Deployment | undefined {
@@ -205,15 +247,36 @@ export class SqliteDeploymentStore implements DeploymentStore {
 
   /** Runs a write; "cannot write now" becomes a {@link StoreUnavailableError} and marks the store unhealthy. */
   #write<T>(what: string, write: () => T): T {
+    this.#uncommitted = [];
     try {
       const result = write();
       this.#writeFailedAt = undefined;
+      this.#tellCommitted();
       return result;
     } catch (error) {
+      this.#uncommitted = [];
       const unavailable = toStoreUnavailable(error, what);
       if (unavailable === undefined) throw error;
       this.#writeFailedAt = this.#now();
       throw unavailable;
+    }
+  }
+
+  /** After a commit: the events it recorded to every commit listener (a throwing one is reported). */
+  #tellCommitted(): void {
+    const events = this.#uncommitted;
+    this.#uncommitted = [];
+    if (events.length === 0) return;
+    for (const listener of [...this.#commitListeners]) {
+      try {
+        listener(events);
+      } catch (error) {
+        try {
+          this.#onListenerError(error);
+        } catch {
+          // Reporting must not break the write either.
+        }
+      }
     }
   }
 
@@ -325,7 +388,8 @@ export class SqliteDeploymentStore implements DeploymentStore {
   }
 
   #appendEvent(event: NewEvent): void {
-    this.#sql.insertEvent.run(event);
+    const row = this.#sql.insertEvent.get(event);
+    if (row !== undefined) this.#uncommitted.push(rowToFeedEvent(row));
   }
 
   #doClaimTokenId(jti: string, expiresAt: string): boolean {
@@ -334,6 +398,11 @@ export class SqliteDeploymentStore implements DeploymentStore {
     this.#sql.purgeTokens.run(iso(this.#now()));
     return this.#sql.insertToken.run(jti, iso(expires)).changes === 1;
   }
+}
+
+function clampFeedLimit(limit: number): number {
+  if (Number.isNaN(limit)) return 1;
+  return Math.min(MAX_FEED_PAGE, Math.max(1, Math.trunc(limit)));
 }
 
 function iso(ms: number): string {

@@ -26,14 +26,34 @@ export function prepareStoreStatements(db: Database) {
       `INSERT INTO deployments (${DEPLOYMENT_COLUMNS.join(", ")})
        VALUES (${DEPLOYMENT_COLUMNS.map((column) => `@${column}`).join(", ")})`,
     ),
-    insertEvent: db.prepare<[NewEvent]>(
-      `INSERT INTO deployment_events (deployment_id, seq, at, state, kind, detail, data)
+    // The feed id is the next after the greatest (a seek on the unique index); the write
+    // transaction is IMMEDIATE, so no other writer can take the same one.
+    insertEvent: db.prepare<[NewEvent], EventRow>(
+      `INSERT INTO deployment_events (deployment_id, seq, at, state, kind, detail, data, feed_id)
        VALUES (@deployment_id,
          (SELECT coalesce(max(seq), 0) + 1 FROM deployment_events WHERE deployment_id = @deployment_id),
-         @at, @state, @kind, @detail, @data)`,
+         @at, @state, @kind, @detail, @data,
+         (SELECT coalesce(max(feed_id), 0) + 1 FROM deployment_events))
+       RETURNING *`,
     ),
     events: db.prepare<[string], EventRow>(
       "SELECT * FROM deployment_events WHERE deployment_id = ? ORDER BY seq",
+    ),
+    latestFeedId: db.prepare<[], { feed_id: number }>(
+      "SELECT coalesce(max(feed_id), 0) AS feed_id FROM deployment_events",
+    ),
+    eventsAfter: db.prepare<[{ after: number; limit: number }], EventRow>(
+      "SELECT * FROM deployment_events WHERE feed_id > @after ORDER BY feed_id LIMIT @limit",
+    ),
+    deploymentEventsAfter: db.prepare<[{ after: number; limit: number; deployment: string }], EventRow>(
+      `SELECT * FROM deployment_events WHERE deployment_id = @deployment AND feed_id > @after
+       ORDER BY feed_id LIMIT @limit`,
+    ),
+    targetEventsAfter: db.prepare<[{ after: number; limit: number; target: string }], EventRow>(
+      `SELECT e.* FROM deployment_events AS e
+       WHERE e.feed_id > @after
+         AND e.deployment_id IN (SELECT id FROM deployments WHERE target_key = @target)
+       ORDER BY e.feed_id LIMIT @limit`,
     ),
     listActive: db.prepare<[], DeploymentRow>(`SELECT * FROM deployments WHERE ${ACTIVE_SQL} ORDER BY id`),
     transition: db.prepare<[Record<string, string | number | null>], DeploymentRow>(

@@ -856,6 +856,8 @@ describe("admin API: retry and rollback", () => {
     const rollback = await post(h, "/api/targets/demo/shop/frontend/rollback");
     const rollbackId = (rollback.body as { id: string }).id;
     const done = await settle(h, rollbackId);
+    h.app.core.targets.start();
+    await h.app.core.targets.refresh("demo/shop/frontend");
     const targets = await get(h, "/api/targets");
     const byState = await get(h, "/api/deployments?target=demo/shop/frontend&state=succeeded");
 
@@ -874,7 +876,18 @@ describe("admin API: retry and rollback", () => {
       items: [
         {
           target: "demo/shop/frontend",
+          environment: "demo",
+          stack: "shop",
+          service: "frontend",
+          rancher: expect.objectContaining({
+            status: "known",
+            image: `${FRONTEND}:1.1.0`,
+            serviceState: "active",
+            healthy: 2,
+            total: 2,
+          }),
           currentImage: `${FRONTEND}:1.1.0`,
+          lastDeployedImage: `${FRONTEND}:1.1.0`,
           lastDeployment: {
             id: rollbackId,
             state: "succeeded",
@@ -963,7 +976,7 @@ describe("admin API: retry and rollback", () => {
 });
 
 describe("admin API: targets and config", () => {
-  it("lists every rule target and every target with deployments, with current image and last deployment", async () => {
+  it("lists every rule target and every target with deployments; without a Rancher read, no current image", async () => {
     const h = build();
     const empty = await get(h, "/api/targets");
     seed(h, { tag: "1.1.0", state: "succeeded", previousImage: `${FRONTEND}:1.0.0` });
@@ -971,12 +984,19 @@ describe("admin API: targets and config", () => {
     const worker = seed(h, { service: "worker", image: WORKER, tag: "w1", state: "failed" });
     const targets = await get(h, "/api/targets");
 
-    expect(empty.body).toEqual({ items: [{ target: "demo/shop/frontend" }] });
+    const names = (service: string) => ({ environment: "demo", stack: "shop", service });
+    expect(empty.body).toEqual({
+      items: [{ target: "demo/shop/frontend", ...names("frontend"), rancher: { status: "unknown" } }],
+    });
+    // The monitor has not read Rancher (it starts with `serve`): the store's image is only
+    // `lastDeployedImage`, never `currentImage`.
     expect(targets.body).toEqual({
       items: [
         {
           target: "demo/shop/frontend",
-          currentImage: `${FRONTEND}:1.1.0`,
+          ...names("frontend"),
+          rancher: { status: "unknown" },
+          lastDeployedImage: `${FRONTEND}:1.1.0`,
           lastDeployment: {
             id: sidekick.id,
             state: "succeeded",
@@ -986,6 +1006,8 @@ describe("admin API: targets and config", () => {
         },
         {
           target: "demo/shop/worker",
+          ...names("worker"),
+          rancher: { status: "unknown" },
           lastDeployment: {
             id: worker.id,
             state: "failed",

@@ -144,3 +144,76 @@ describe("SqliteDeploymentStore", () => {
     upgraded.close();
   });
 });
+
+describe("migration 4: the event feed", () => {
+  /** A version-3 database holding two deployments whose events interleave in time. */
+  function version3File(): string {
+    const path = tempDbPath();
+    const db = new Database(path);
+    applyMigrations(db, MIGRATIONS.slice(0, 3));
+    const insert = db.prepare(
+      `INSERT INTO deployments (id, environment, stack, service, target_key, image, tag, state, source,
+         settings, created_at, updated_at)
+       VALUES (?, 'demo', 'shop', ?, ?, 'registry.example.com/shop/x', '1', 'preparing', 'manual', '{}', ?, ?)`,
+    );
+    insert.run("d_a", "a", "demo/shop/a", "2025-01-01T00:00:00.000Z", "2025-01-01T00:00:03.000Z");
+    insert.run("d_b", "b", "demo/shop/b", "2025-01-01T00:00:01.000Z", "2025-01-01T00:00:02.000Z");
+    const event = db.prepare(
+      `INSERT INTO deployment_events (deployment_id, seq, at, state, kind, detail) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    event.run("d_b", 1, "2025-01-01T00:00:01.000Z", "queued", "transition", "queued");
+    event.run("d_a", 2, "2025-01-01T00:00:03.000Z", "preparing", "transition", "a2");
+    event.run("d_a", 1, "2025-01-01T00:00:00.000Z", "queued", "transition", "queued");
+    event.run("d_b", 2, "2025-01-01T00:00:01.000Z", "preparing", "transition", "b2");
+    db.close();
+    return path;
+  }
+
+  it("numbers the stored events in (at, deployment, seq) order and new events after them", () => {
+    const store = new SqliteDeploymentStore(version3File(), { now: () => Date.UTC(2025, 0, 2) });
+
+    const backfilled = store.eventsAfter(0, 100).map((e) => [e.feedId, e.deploymentId, e.seq]);
+    store.annotate("d_b", "note", "after the upgrade");
+
+    expect(backfilled).toEqual([
+      [1, "d_a", 1],
+      [2, "d_b", 1],
+      [3, "d_b", 2],
+      [4, "d_a", 2],
+    ]);
+    expect(store.eventsAfter(4, 100)).toMatchObject([{ feedId: 5, deploymentId: "d_b", seq: 3 }]);
+    expect(store.latestFeedId()).toBe(5);
+    store.close();
+  });
+
+  it("refuses a second event with a feed id already taken", () => {
+    const db = new Database(":memory:");
+    applyMigrations(db);
+    db.exec(`INSERT INTO deployments (id, environment, stack, service, target_key, image, tag, state, source,
+      settings, created_at, updated_at) VALUES ('d_a', 'e', 's', 'x', 'e/s/x', 'i', 't', 'queued', 'manual', '{}', '', '')`);
+    const event = db.prepare(
+      "INSERT INTO deployment_events (deployment_id, seq, at, state, kind, detail, feed_id) VALUES ('d_a', ?, '', 'queued', 'note', '', 7)",
+    );
+    event.run(1);
+
+    expect(() => event.run(2)).toThrow(/UNIQUE/);
+  });
+});
+
+describe("SqliteDeploymentStore commit listeners", () => {
+  it("reports a listener that throws to onListenerError and still commits the write", () => {
+    const reported: unknown[] = [];
+    const store = new SqliteDeploymentStore(":memory:", { onListenerError: (error) => reported.push(error) });
+    const bug = new Error("listener bug");
+    store.onCommit(() => {
+      throw bug;
+    });
+
+    const created = store.create(newDeployment());
+
+    expect(reported).toEqual([bug]);
+    expect(store.get(created.id)?.state).toBe("queued");
+    expect(store.eventsAfter(0, 10)).toHaveLength(1);
+    store.close();
+  });
+});

@@ -5,7 +5,7 @@
  * methods return promises (a PostgreSQL store) runs the same suite unchanged.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import type { Deployment, DeploymentState } from "../../../src/domain/index.js";
+import type { Deployment, DeploymentState, FeedEvent } from "../../../src/domain/index.js";
 import {
   DeploymentNotFoundError,
   InvalidCursorError,
@@ -558,6 +558,134 @@ export function describeDeploymentStoreContract(
       });
     });
 
+    describe("event feed", () => {
+      it("numbers every event of every write, strictly increasing, and reads them back in order", async () => {
+        const { store } = await fresh();
+        expect(await store.latestFeedId()).toBe(0);
+        expect(await store.eventsAfter(0, 10)).toEqual([]);
+
+        const first = await store.create(newDeployment());
+        const { deployments } = await store.recordDelivery(deliveryKey(), [
+          newDeployment({ tag: "2.0.0" }),
+          newDeployment({ target: { environment: "staging", stack: "shop", service: "frontend" } }),
+        ]);
+        await store.transition({ id: first.id, from: "queued", to: "preparing", detail: "start" });
+        await store.annotate(deployments[0]!.id, "note", "hello", undefined, { n: 1 });
+
+        const feed = await store.eventsAfter(0, 100);
+        const ids = feed.map((event) => event.feedId);
+        expect(feed.map((event) => [event.deploymentId, event.seq, event.detail])).toEqual([
+          [first.id, 1, "queued"],
+          [deployments[0]!.id, 1, "queued"],
+          [deployments[1]!.id, 1, "queued"],
+          [first.id, 2, "start"],
+          [deployments[0]!.id, 2, "hello"],
+        ]);
+        for (let i = 1; i < ids.length; i += 1) expect(ids[i]!).toBeGreaterThan(ids[i - 1]!);
+        expect(ids[0]!).toBeGreaterThan(0);
+        expect(await store.latestFeedId()).toBe(ids.at(-1));
+        const { feedId, ...event } = feed[4]!;
+        expect(feedId).toBe(ids[4]);
+        expect(event).toEqual((await store.events(deployments[0]!.id))[1]);
+        expect(await store.eventsAfter(ids[2]!, 100)).toEqual(feed.slice(3));
+        expect(await store.eventsAfter(ids.at(-1)!, 100)).toEqual([]);
+      });
+
+      it("pages by limit (clamped to at least 1) and filters by deployment and by target", async () => {
+        const { store } = await fresh();
+        const a = await store.create(newDeployment());
+        const b = await store.create(
+          newDeployment({ target: { environment: "Staging", stack: "Shop", service: "Frontend" } }),
+        );
+        await store.annotate(a.id, "note", "a2");
+        await store.annotate(b.id, "note", "b2");
+        const all = await store.eventsAfter(0, 100);
+
+        expect(await store.eventsAfter(0, 2)).toEqual(all.slice(0, 2));
+        expect(await store.eventsAfter(all[1]!.feedId, 2)).toEqual(all.slice(2, 4));
+        expect(await store.eventsAfter(0, 0)).toEqual(all.slice(0, 1));
+        expect(await store.eventsAfter(0, Number.NaN)).toEqual(all.slice(0, 1));
+        expect(await store.eventsAfter(0, 2.9)).toEqual(all.slice(0, 2));
+        expect((await store.eventsAfter(0, 100, { deploymentId: b.id })).map((e) => e.detail)).toEqual([
+          "queued",
+          "b2",
+        ]);
+        expect(
+          (await store.eventsAfter(all[0]!.feedId, 100, { targetKey: "PRODUCTION/shop/FRONTEND" })).map(
+            (e) => e.detail,
+          ),
+        ).toEqual(["a2"]);
+        expect(
+          await store.eventsAfter(0, 100, { deploymentId: b.id, targetKey: "staging/shop/frontend" }),
+        ).toEqual(all.filter((e) => e.deploymentId === b.id));
+        expect(
+          await store.eventsAfter(0, 100, { deploymentId: b.id, targetKey: "production/shop/frontend" }),
+        ).toEqual([]);
+        expect(await store.eventsAfter(0, 100, { deploymentId: "d_missing" })).toEqual([]);
+        expect(await store.eventsAfter(0, 100, { targetKey: "nowhere/x/y" })).toEqual([]);
+      });
+
+      it("tells commit listeners each committed write's events, after the commit", async () => {
+        const { store } = await fresh();
+        const told: { events: readonly FeedEvent[]; latest: Promise<number> }[] = [];
+        const stop = await store.onCommit((events) => {
+          told.push({ events, latest: store.latestFeedId() });
+        });
+
+        const created = await store.create(newDeployment());
+        const delivered = await store.recordDelivery(deliveryKey(), [
+          newDeployment({ tag: "2.0.0" }),
+          newDeployment({ tag: "3.0.0" }),
+        ]);
+        await store.recordDelivery(deliveryKey(), [newDeployment({ tag: "2.0.0" })]);
+        await store.transition({ id: created.id, from: "queued", to: "preparing", detail: "go" });
+        await expect(
+          store.transition({ id: created.id, from: "queued", to: "upgrading", detail: "x" }),
+        ).rejects.toBeInstanceOf(StoreConflictError);
+        await store.annotate(created.id, "action", "about to POST upgrade");
+        await store.claimTokenId("jti-feed", new Date(Date.UTC(2030, 0, 1)).toISOString());
+        await store.recordDelivery(deliveryKey({ deliveryId: "nothing" }), []);
+
+        expect(told.map((call) => call.events.map((e) => [e.deploymentId, e.detail]))).toEqual([
+          [[created.id, "queued"]],
+          [
+            [delivered.deployments[0]!.id, "queued"],
+            [delivered.deployments[1]!.id, "queued"],
+          ],
+          [[created.id, "go"]],
+          [[created.id, "about to POST upgrade"]],
+        ]);
+        // Each call sees its own write committed: the feed already ends with its last event.
+        for (const call of told) expect(await call.latest).toBe(call.events.at(-1)!.feedId);
+        expect(told.flatMap((call) => call.events)).toEqual(await store.eventsAfter(0, 100));
+
+        stop();
+        await store.annotate(created.id, "note", "unheard");
+        expect(told).toHaveLength(4);
+      });
+
+      it("keeps writing and telling the other listeners when one listener throws", async () => {
+        const { store } = await fresh();
+        const heard: string[] = [];
+        await store.onCommit(() => {
+          throw new Error("listener bug");
+        });
+        await store.onCommit((events) => heard.push(...events.map((e) => e.detail)));
+
+        const created = await store.create(newDeployment());
+        const moved = await store.transition({
+          id: created.id,
+          from: "queued",
+          to: "preparing",
+          detail: "go",
+        });
+
+        expect(moved.state).toBe("preparing");
+        expect(heard).toEqual(["queued", "go"]);
+        expect((await store.get(created.id))?.state).toBe("preparing");
+      });
+    });
+
     describe("list", () => {
       it("pages newest first over a few hundred rows with no duplicates or gaps while rows are inserted", async () => {
         const { store, clock } = await fresh();
@@ -895,6 +1023,22 @@ export function describeDeploymentStoreContract(
           ).toMatchObject({ duplicate: true, deployments: [{ id }] });
           expect(await reopened.claimTokenId("jti-1", expiresAt)).toBe(false);
           expect((await reopened.listActive()).map((d) => d.id)).toEqual([id]);
+        });
+
+        it("continues the event feed after a reopen", async () => {
+          const { store, clock, again } = await reopenable();
+          const created = await store.create(newDeployment());
+          await store.annotate(created.id, "note", "before");
+          const before = await store.eventsAfter(0, 100);
+
+          const reopened = await again(clock.now);
+          await reopened.annotate(created.id, "note", "after");
+
+          expect(await reopened.eventsAfter(0, 100)).toEqual([
+            ...before,
+            expect.objectContaining({ detail: "after", seq: 3 }),
+          ]);
+          expect(await reopened.latestFeedId()).toBeGreaterThan(before.at(-1)!.feedId);
         });
 
         it("creates ids after the stored ones when reopened with a clock that went back", async () => {
