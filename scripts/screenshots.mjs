@@ -23,6 +23,7 @@ const app = createApp({
   logger,
   adminToken: token,
 });
+app.core.targets.start();
 await app.start();
 const server = createServer(app.http);
 server.listen(0, "127.0.0.1");

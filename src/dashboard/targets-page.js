@@ -70,13 +70,13 @@ function infoOf(view) {
         "dd",
         { "data-field": "service-state" },
         h("span", { class: `svc svc-${summary.serviceState}` }, summary.serviceState),
+        typeof summary.healthState === "string" ? `, ${summary.healthState}` : "",
       ),
       h("dt", {}, "Containers"),
       h(
         "dd",
         { "data-field": "health" },
         h("span", { class: `health health-${summary.healthClass}` }, summary.health),
-        summary.healthState === null || summary.healthState === undefined ? "" : ` (${summary.healthState})`,
       ),
       h("dt", {}, "Last deployment"),
       h(

@@ -51,6 +51,8 @@ export async function startDashboard(options: { readonly readOpen?: boolean } = 
     env: { DEMO_STORAGE_PATH: ":memory:" },
     adminToken: ADMIN_TOKEN,
   });
+  // As `drover serve` does: watch what Rancher runs for each target, then recover.
+  app.core.targets.start();
   await app.start();
   const server: Server = createServer(app.http);
   server.listen(0, "127.0.0.1");

@@ -39,7 +39,7 @@ async function open(path: string): Promise<{ page: Page; seen: () => Promise<See
         if (seen.titles.at(-1) !== document.title) seen.titles.push(document.title);
         const phase = document.querySelector(".phase-current")?.getAttribute("data-phase");
         if (phase != null && seen.phases.at(-1) !== phase) seen.phases.push(phase);
-      }).observe(document.documentElement, { subtree: true, childList: true, characterData: true, attributes: true });
+      }).observe(document, { subtree: true, childList: true, characterData: true, attributes: true });
     `,
   });
   const loads: string[] = [];
@@ -66,7 +66,7 @@ describe("dashboard live (Chromium, demo app, event stream)", () => {
       .waitFor();
 
     expect(await page.locator("section.group h2").allTextContents()).toEqual(["demo / shop"]);
-    expect(await field(page, "frontend", "service-state").textContent()).toBe("active");
+    expect(await field(page, "frontend", "service-state").textContent()).toBe("active, healthy");
     expect(await field(page, "frontend", "health").textContent()).toBe("2/2 healthy");
     expect(await field(page, "worker", "health").textContent()).toBe("1/1 healthy");
     expect(await field(page, "worker", "last-deployment").textContent()).toBe("none");
