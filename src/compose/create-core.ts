@@ -9,13 +9,15 @@ import {
   type SimulatorStarter,
 } from "../deploy/index.js";
 import { NotificationDispatcher, createNotifiers, type NotificationOutcome } from "../notify/index.js";
-import { isTerminal, realTimers, sleepOn, type Timers } from "../domain/index.js";
+import { isTerminal, realTimers, sleepOn, type RancherView, type Timers } from "../domain/index.js";
 import type { NotifierKind } from "../notify/index.js";
 import {
   createLiveEvents,
   createOperations,
+  presentTargetView,
   showTarget,
   type Operations,
+  type RancherViewLike,
   type TargetChangeSource,
 } from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
@@ -131,8 +133,11 @@ export function createCore(deps: CoreDeps): Core {
     store,
     targets: deps.targetChanges ?? targets,
     // The same view `GET /api/targets` lists.
-    presentTarget: (key) =>
-      showTarget({ store, config: () => configHolder.current.config, targets }, key) ?? { target: key },
+    presentTarget: (key, view) =>
+      showTarget(
+        { store, config: () => configHolder.current.config, targets: { view: () => view as RancherView } },
+        key,
+      ) ?? presentTargetView(store, key, view as RancherViewLike),
     config: configHolder,
     onError: (error) => logger.error({ err: error }, "live event not delivered"),
   });
