@@ -157,8 +157,9 @@ export function connectEventStream({ url, headers, onOpen, onEvent, onDown, onUn
   }
 
   function schedule() {
-    const delay = Math.min(30_000, retryMs * 2 ** Math.min(failures, 4));
-    timer = setTimeout(() => void run(), failures === 0 ? retryMs : delay);
+    // The server's `retry:` after a connection ended; doubling (up to 30 s) while connecting fails.
+    const delay = failures <= 1 ? retryMs : Math.min(30_000, retryMs * 2 ** Math.min(failures - 1, 4));
+    timer = setTimeout(() => void run(), delay);
   }
 
   function stop() {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { once } from "node:events";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo, Socket } from "node:net";
 import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
 import type { App } from "../../src/app.js";
 import { ciToken } from "../helpers/fuzz-hooks.js";
@@ -15,11 +15,18 @@ export const ADMIN_TOKEN = "dashboard-test-admin-token-0123456789";
 
 const DEMO_CONFIG = readFileSync(new URL("../../config/drover.yml", import.meta.url), "utf8");
 
+export interface DemoOptions {
+  /** `admin.readOpen` (the demo's is true). */
+  readonly readOpen?: boolean;
+  /** Adds the target `offline/shop/api`, in an environment whose Rancher cannot be reached. */
+  readonly unreachable?: boolean;
+}
+
 /**
  * The demo config (config/drover.yml) with faster time: the simulator at 0.02, a `bad-` image
- * rolled back after 3 s instead of 20, a 1 s soak. `readOpen: false` closes the reads.
+ * rolled back after 3 s instead of 20, a 1 s soak.
  */
-export function demoConfig(options: { readonly readOpen?: boolean } = {}): string {
+export function demoConfig(options: DemoOptions = {}): string {
   const replace = (text: string, from: string, to: string): string => {
     if (!text.includes(from)) throw new Error(`config/drover.yml no longer contains ${from}`);
     return text.replace(from, to);
@@ -30,6 +37,17 @@ export function demoConfig(options: { readonly readOpen?: boolean } = {}): strin
   text = replace(text, "verify: { soak: 3s, timeout: 1m }", "verify: { soak: 1s, timeout: 20s }");
   if (options.readOpen === false)
     text = replace(text, "admin: { readOpen: true }", "admin: { readOpen: false }");
+  if (options.unreachable === true) {
+    // A second environment whose Rancher nobody answers for (port 9, discard: nothing listens).
+    text = replace(
+      text,
+      "environments:\n",
+      "environments:\n  offline:\n    url: http://127.0.0.1:9\n    project: Default\n" +
+        "    accessKey: offline-key\n    secretKey: offline-secret\n    requestTimeout: 1s\n",
+    );
+    text +=
+      '  - image: localhost:5000/offline/api\n    tags: { glob: "*" }\n    targets:\n      - { environment: offline, stack: shop, service: api }\n';
+  }
   return text;
 }
 
@@ -42,11 +60,13 @@ export interface Dashboard {
   /** Every URL the pages requested, in order. */
   readonly requests: string[];
   newPage(): Promise<Page>;
+  /** Cuts the TCP connection of every event stream open now (as a network failure would); their count. */
+  dropEventStreams(): number;
   close(): Promise<void>;
 }
 
 /** The whole app on the demo config, listening on a free port, and one Chromium. */
-export async function startDashboard(options: { readonly readOpen?: boolean } = {}): Promise<Dashboard> {
+export async function startDashboard(options: DemoOptions = {}): Promise<Dashboard> {
   const { app } = createTestApp(demoConfig(options), {
     env: { DEMO_STORAGE_PATH: ":memory:" },
     adminToken: ADMIN_TOKEN,
@@ -58,6 +78,13 @@ export async function startDashboard(options: { readonly readOpen?: boolean } = 
   server.listen(0, "127.0.0.1");
   await once(server, "listening");
   const base = `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`;
+  const streamSockets = new Set<Socket>();
+  server.on("request", (req: IncomingMessage) => {
+    if (req.url?.startsWith("/api/events") !== true) return;
+    const socket = req.socket;
+    streamSockets.add(socket);
+    socket.once("close", () => streamSockets.delete(socket));
+  });
   const browser = await chromium.launch(CHROMIUM);
   const context = await browser.newContext({ viewport: { width: 1200, height: 900 } });
   const requests: string[] = [];
@@ -69,6 +96,12 @@ export async function startDashboard(options: { readonly readOpen?: boolean } = 
     context,
     requests,
     newPage: () => context.newPage(),
+    dropEventStreams: () => {
+      const count = streamSockets.size;
+      for (const socket of streamSockets) socket.destroy();
+      streamSockets.clear();
+      return count;
+    },
     close: async () => {
       await context.close().catch(() => undefined);
       await browser.close().catch(() => undefined);

@@ -167,4 +167,33 @@ describe("dashboard live (Chromium, demo app, event stream)", () => {
     );
     await page.close();
   });
+
+  it("reconnects after the stream dropped, sending Last-Event-ID, and shows what happened meanwhile", async () => {
+    const { page } = await open("/");
+    await page.locator("#live.live-up").waitFor();
+    const first = await ciPush(dashboard.base, "localhost:5000/shop/worker", "3.0.0");
+    await field(page, "worker", "last-deployment").locator(`a[href="/deployments/${first}"]`).waitFor();
+    await field(page, "worker", "last-deployment").locator(".state-succeeded").waitFor();
+    const seenUpTo = dashboard.app.core.store.latestFeedId();
+    const reconnects: (string | undefined)[] = [];
+    page.on("request", (request) => {
+      if (request.url() === `${dashboard.base}/api/events`)
+        reconnects.push(request.headers()["last-event-id"]);
+    });
+
+    // The client retries after the server's `retry:` (2 s): meanwhile a deployment runs to its end.
+    const succeeded = reaches(dashboard.app, "succeeded");
+    const dropped = dashboard.dropEventStreams();
+    const missed = await ciPush(dashboard.base, "localhost:5000/shop/worker", "3.1.0");
+    await page.locator("#live.live-down").waitFor();
+    expect(await succeeded).toBe(missed);
+    await page.locator("#live.live-up").waitFor();
+    await field(page, "worker", "last-deployment").locator(`a[href="/deployments/${missed}"]`).waitFor();
+    await field(page, "worker", "image").filter({ hasText: "localhost:5000/shop/worker:3.1.0" }).waitFor();
+
+    expect(dropped).toBe(1);
+    expect(reconnects.length).toBeGreaterThan(0);
+    expect(new Set(reconnects)).toEqual(new Set([String(seenUpTo)]));
+    await page.close();
+  });
 });

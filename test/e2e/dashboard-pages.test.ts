@@ -13,7 +13,7 @@ let dashboard: Dashboard;
 const ids: string[] = [];
 
 beforeAll(async () => {
-  dashboard = await startDashboard();
+  dashboard = await startDashboard({ unreachable: true });
   // Three finished deployments: two of the worker, one of the frontend.
   for (const [service, tag] of [
     ["worker", "2.0.0"],
@@ -75,6 +75,22 @@ describe("dashboard pages (Chromium, demo app)", () => {
     expect(urls.filter((url) => new URL(url).origin !== dashboard.base)).toEqual([]);
     expect(urls).toContain(`${dashboard.base}/ui/favicon.svg`);
     expect(violations).toEqual([]);
+    await page.close();
+  });
+
+  it("shows a target whose Rancher cannot be reached as unreachable, with the reason", async () => {
+    const page = await open("/");
+    const api = page.locator('article[data-target="offline/shop/api"]');
+
+    await api.locator('[data-field="service-state"]', { hasText: "unreachable" }).waitFor();
+
+    expect(await page.locator("section.group h2").allTextContents()).toEqual([
+      "demo / shop",
+      "offline / shop",
+    ]);
+    expect(await api.locator('[data-field="image"]').textContent()).toBe("unknown");
+    expect(await api.locator('[data-field="health"]').textContent()).toBe("unknown");
+    expect(await api.locator('[data-field="note"]').textContent()).toMatch(/^Rancher unreachable: .+/);
     await page.close();
   });
 
