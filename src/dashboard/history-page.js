@@ -89,6 +89,7 @@ export function mountHistoryPage(ctx) {
   const paging = h("nav", { class: "paging", "aria-label": "Pages of the history" });
   main.append(h("h1", {}, "History"), filterForm(ctx), status, results, paging);
   const rows = new Map();
+  let refresh;
 
   async function load() {
     const params = new URLSearchParams();
@@ -181,9 +182,17 @@ export function mountHistoryPage(ctx) {
       if (kind !== "deployment") return;
       const cell = rows.get(data.deployment?.id);
       if (cell !== undefined) fill(cell, stateBadge(data.deployment.state));
+      // A new deployment belongs on the first page (newest first): read it again (the filters are
+      // drover's to apply), at most once per half second.
+      if (data.change === "created" && !query.get("cursor") && refresh === undefined)
+        refresh = setTimeout(() => {
+          refresh = undefined;
+          void load();
+        }, 500);
     },
     dispose() {
       controller.abort();
+      clearTimeout(refresh);
     },
   };
 }

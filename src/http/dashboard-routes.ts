@@ -33,7 +33,7 @@ const CONTENT_TYPES: Readonly<Record<string, string>> = {
 const SHELL = "index.html";
 
 /** Paths the shell answers (client-side routes, so a reload or a deep link works). */
-export const DASHBOARD_PAGES = ["/", "/history", "/deployments/:id"] as const;
+const DASHBOARD_PAGES = ["/", "/history", "/deployments/:id"] as const;
 
 interface Asset {
   readonly body: Buffer;

@@ -168,6 +168,23 @@ describe("dashboard live (Chromium, demo app, event stream)", () => {
     await page.close();
   });
 
+  it("adds a new deployment to the history's first page and follows its state, without a reload", async () => {
+    const { page, loads } = await open("/history?target=demo/shop/worker");
+    await page.locator("#live.live-up").waitFor();
+    await page.locator("main p[role=status]").filter({ hasNotText: "Loading…" }).waitFor();
+
+    const other = await ciPush(dashboard.base, "localhost:5000/shop/frontend", "1.3.0");
+    const id = await ciPush(dashboard.base, "localhost:5000/shop/worker", "2.5.0");
+    const row = page.locator(`tr[data-deployment="${id}"]`);
+    await row.locator(".state-succeeded").waitFor();
+    await dashboard.app.core.engine.waitForTerminal([other], 20_000);
+
+    expect(await page.locator("table.history tbody tr").first().getAttribute("data-deployment")).toBe(id);
+    expect(await page.locator(`tr[data-deployment="${other}"]`).count()).toBe(0);
+    expect(loads).toEqual([`${dashboard.base}/history?target=demo/shop/worker`]);
+    await page.close();
+  });
+
   it("reconnects after the stream dropped, sending Last-Event-ID, and shows what happened meanwhile", async () => {
     const { page } = await open("/");
     await page.locator("#live.live-up").waitFor();
