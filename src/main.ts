@@ -24,6 +24,7 @@ const code = await runCli(process.argv.slice(2), {
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+  isTTY: process.stdout.isTTY === true,
 });
 process.exitCode = code;
 setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();

@@ -1,5 +1,6 @@
 import type { Writable } from "node:stream";
 import type { Timers } from "../domain/index.js";
+import type { FlagSpecs } from "./parse-cli-args.js";
 
 /** What a CLI command may touch: its output streams, the environment and process signals. */
 export interface CliIo {
@@ -16,6 +17,11 @@ export interface CliIo {
    * Node's; tests pass a manual clock.
    */
   readonly timers?: Timers;
+  /**
+   * Whether stdout is a terminal (`process.stdout.isTTY`): live progress lines and coloured, human
+   * log lines there; plain lines and JSON logs when piped. Default false.
+   */
+  readonly isTTY?: boolean;
 }
 
 /** One `drover` sub-command. `run` resolves with the process exit code. */
@@ -24,7 +30,11 @@ export interface CliCommand {
   readonly words: readonly string[];
   /** One line for the command list. */
   readonly summary: string;
-  /** Full `--help` text (usage line, options, examples). */
+  /** The positional arguments as the command tables show them, e.g. `ID` or `[FILE]`. */
+  readonly args?: string;
+  /** The flags `run` parses (what `--help` lists); see {@link defineCommand}. */
+  readonly flags?: FlagSpecs;
+  /** Full `--help` text (usage line, options, examples); `drover <words> --help` prints it. */
   readonly help: string;
   run(args: readonly string[], io: CliIo): Promise<number>;
 }

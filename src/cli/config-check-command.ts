@@ -1,17 +1,22 @@
 import { createSimulatorStarter } from "../app.js";
 import { loadConfig, parseDurationMs, readProcessSettings, type LoadedConfig } from "../config/index.js";
 import { ConfigError, formatConfigIssue, UsageError } from "../errors/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
-import type { CliCommand, CliIo } from "./cli-command.js";
-import { parseCliArgs } from "./parse-cli-args.js";
+import { SecretScrubber } from "../log/index.js";
+import type { CliIo } from "./cli-command.js";
+import { createCliLogger } from "./cli-logger.js";
+import { defineCommand } from "./define-command.js";
 import { formatTargetCheck, resolveTargets } from "./resolve-targets.js";
 
 /** Default bound on one environment's Rancher calls with --resolve. */
 const DEFAULT_RESOLVE_TIMEOUT = "15s";
 
-const HELP = `Usage: drover config check [FILE] [--resolve [--timeout DURATION]]
-
-Validates a mapping file without starting drover: YAML syntax, unknown keys, types,
+/** `drover config check [FILE] [--resolve]`. */
+export const configCheckCommand = defineCommand({
+  words: ["config", "check"],
+  summary: "validate a mapping file (--resolve: and its targets in Rancher)",
+  args: "[FILE]",
+  maxPositionals: 1,
+  description: `Validates a mapping file without starting drover: YAML syntax, unknown keys, types,
 \${VAR} references (which must be set), rules naming undefined environments.
 
 With --resolve it then looks up every distinct target of the rules in its environment's
@@ -19,35 +24,20 @@ Rancher (read-only): the project, the stack, the service and, for a sidekick tar
 service's secondary launch config of that name. One line per target:
   ok demo/shop/frontend → 1s1 (active, docker:registry.example.com/shop/frontend:1.0.0)
   FAIL prod/shop/api: service "api" not found in stack "shop" of environment "prod"
-\`simulator:\` environments are checked against a fresh in-process simulator.
-
-Arguments:
-  FILE                mapping file (default: $DROVER_CONFIG or config/drover.yml)
-
-Options:
-  --resolve           also check that every target resolves in Rancher
-  --timeout DURATION  with --resolve: bound on each environment's Rancher calls (default ${DEFAULT_RESOLVE_TIMEOUT})
-  -h, --help          show this help
-
-Exit codes: 0 valid (a one-line summary is printed) and, with --resolve, every target
+\`simulator:\` environments are checked against a fresh in-process simulator.`,
+  argumentsHelp: [["FILE", "mapping file (default: $DROVER_CONFIG or config/drover.yml)"]],
+  flags: {
+    resolve: { type: "boolean", description: "also check that every target resolves in Rancher" },
+    timeout: {
+      type: "string",
+      value: "DURATION",
+      description: `with --resolve: bound on each environment's Rancher calls (default ${DEFAULT_RESOLVE_TIMEOUT})`,
+    },
+  },
+  notes: `Exit codes: 0 valid (a one-line summary is printed) and, with --resolve, every target
 resolves; 1 invalid (every problem is listed as file:line:col: path: message) or, with
---resolve, a target does not resolve (every target is still listed); 2 usage error.`;
-
-/** `drover config check [FILE] [--resolve]`. */
-export const configCheckCommand: CliCommand = {
-  words: ["config", "check"],
-  summary: "validate a mapping file (--resolve: and its targets in Rancher)",
-  help: HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCliArgs(
-      args,
-      { resolve: { type: "boolean" }, timeout: { type: "string" } },
-      1,
-    );
-    if (values.help === true) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+--resolve, a target does not resolve (every target is still listed); 2 usage error.`,
+  async run({ values, positionals }, io: CliIo): Promise<number> {
     if (values.timeout !== undefined && values.resolve !== true)
       throw new UsageError("--timeout only applies with --resolve");
     const timeoutText = values.timeout ?? DEFAULT_RESOLVE_TIMEOUT;
@@ -74,7 +64,7 @@ export const configCheckCommand: CliCommand = {
     if (values.resolve !== true) return 0;
     return resolveAll(file, loaded, timeoutMs, io);
   },
-};
+});
 
 async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number, io: CliIo): Promise<number> {
   const scrubber = new SecretScrubber();
@@ -85,8 +75,9 @@ async function resolveAll(file: string, loaded: LoadedConfig, timeoutMs: number,
     ),
   ]);
   // Quiet unless LOG_LEVEL asks: the per-target lines are the output.
-  const level = io.env["LOG_LEVEL"] === undefined ? "silent" : readProcessSettings(io.env).LOG_LEVEL;
-  const logger = createLogger({ level, scrubber, destination: io.stderr });
+  const settings = readProcessSettings(io.env);
+  const level = io.env["LOG_LEVEL"] === undefined ? "silent" : settings.LOG_LEVEL;
+  const logger = createCliLogger(io, settings, { level, scrubber, destination: io.stderr });
   const { checks, failed } = await resolveTargets({
     config: loaded.config,
     logger,

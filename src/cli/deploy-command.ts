@@ -8,7 +8,7 @@ import {
   type DeployTarget,
 } from "../domain/index.js";
 import { PayloadInvalidError, UsageError } from "../errors/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
+import { SecretScrubber } from "../log/index.js";
 import {
   prepareManualDeployment,
   UnknownEnvironmentError,
@@ -16,27 +16,9 @@ import {
   type ManualDeployRequest,
 } from "../operations/index.js";
 import type { CliCommand, CliIo } from "./cli-command.js";
-import { parseCliArgs } from "./parse-cli-args.js";
-
-const HELP = `Usage: drover deploy IMAGE:TAG[@DIGEST] --target ENV/STACK/SERVICE[/SIDEKICK] [--config FILE] [--wait] [--timeout DURATION]
-
-Deploys one image to one target through drover's engine and store (no server needed).
-
-Options:
-  --target T          environment/stack/service, or environment/stack/service/sidekick
-                      (each a name of letters, digits, _ . -, at most 128)
-  --config FILE       mapping file (default: $DROVER_CONFIG or config/drover.yml)
-  --wait              run the deployment here (or follow a drover serve sharing the
-                      database that picks it up first), print its stored progress,
-                      and exit by its outcome
-  --timeout DURATION  with --wait: give up waiting after this long (default 1h)
-  -h, --help          show this help
-
-Without --wait the deployment is recorded as queued in the store (storage.path) and a
-"drover serve" sharing that database picks it up within seconds.
-
-Exit codes: 0 succeeded (or skipped, or queued without --wait), 1 rolled-back, failed,
-canceled or still running at --timeout, 2 usage error, 78 invalid config.`;
+import { createCliLogger } from "./cli-logger.js";
+import { defineCommand } from "./define-command.js";
+import { createDeployProgress, type DeployProgress } from "./deploy-progress.js";
 
 export interface DeployCommandOptions {
   /** What a test may set on the core the command builds (e.g. how it starts simulators). */
@@ -47,25 +29,41 @@ export interface DeployCommandOptions {
 
 /** `drover deploy IMAGE:TAG --target …`: one deployment from the command line (CI without a server). */
 export function createDeployCommand(options: DeployCommandOptions = {}): CliCommand {
-  return {
+  return defineCommand({
     words: ["deploy"],
-    summary: "deploy one image to one target",
-    help: HELP,
-    async run(args: readonly string[], io: CliIo): Promise<number> {
-      const { values, positionals } = parseCliArgs(
-        args,
-        {
-          target: { type: "string" },
-          config: { type: "string" },
-          wait: { type: "boolean" },
-          timeout: { type: "string" },
-        },
-        1,
-      );
-      if (values.help === true) {
-        io.stdout.write(`${HELP}\n`);
-        return 0;
-      }
+    summary: "deploy one image to one target (no server needed)",
+    args: "IMAGE:TAG[@DIGEST]",
+    maxPositionals: 1,
+    description: `Deploys one image to one target through drover's engine and store (no server needed).
+
+Without --wait the deployment is recorded as queued in the store (storage.path) and a
+"drover serve" sharing that database picks it up within seconds.`,
+    flags: {
+      target: {
+        type: "string",
+        value: "T",
+        description:
+          "required: environment/stack/service, or environment/stack/service/sidekick\n(each a name of letters, digits, _ . -, at most 128)",
+      },
+      config: {
+        type: "string",
+        value: "FILE",
+        description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)",
+      },
+      wait: {
+        type: "boolean",
+        description:
+          "run the deployment here (or follow a drover serve sharing the database that\npicks it up first), print each phase as it happens (one live line on a\nterminal, one line per event when piped) and exit by its outcome",
+      },
+      timeout: {
+        type: "string",
+        value: "DURATION",
+        description: "with --wait: give up waiting after this long (default 1h)",
+      },
+    },
+    notes: `Exit codes: 0 succeeded (or skipped, or queued without --wait), 1 rolled-back, failed,
+canceled or still running at --timeout, 2 usage error, 78 invalid config.`,
+    async run({ values, positionals }, io: CliIo): Promise<number> {
       const reference = parseReference(positionals[0]);
       const target = parseTarget(values.target);
       const timeoutMs = values.timeout === undefined ? 3_600_000 : parseDurationMs(values.timeout);
@@ -80,27 +78,24 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
       const scrubber = new SecretScrubber();
       scrubber.setSecrets(initial.secrets);
       const level = io.env["LOG_LEVEL"] === undefined ? "warn" : settings.LOG_LEVEL;
-      const logger = createLogger({ level, scrubber, destination: io.stderr });
+      const logger = createCliLogger(io, settings, { level, scrubber, destination: io.stderr });
       const configHolder = new ConfigHolder({ initial, load: () => initial, logger });
-      const print = (at: string, id: string, state: string, detail: string): void => {
-        io.stdout.write(`${at} ${id} ${state.padEnd(12)} ${detail}\n`);
-      };
       const core = createCore({
         ...options.core,
         configHolder,
         logger,
       });
+      let progress: DeployProgress | undefined;
       try {
         if (values.wait !== true) {
           const queued = checkRequest(() => core.operations.deploy(request, { queueOnly: true }), file);
-          print(
-            new Date().toISOString(),
-            queued.id,
-            queued.state,
-            `queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up`,
+          io.stdout.write(
+            `${new Date().toISOString()} ${queued.id} ${queued.state.padEnd(12)} queued ${queued.image}:${queued.tag} → ${queued.targetKey}; a running drover serve will pick it up\n`,
           );
           return 0;
         }
+        progress = createDeployProgress(io);
+        const print = progress.event;
         const submitted = checkRequest(() => core.operations.deploy(request), file);
         print(
           new Date().toISOString(),
@@ -110,15 +105,17 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
         );
         // Follow the stored state, not this process's engine: a `drover serve` sharing the
         // database may pick the queued deployment up first and run it instead.
-        const final = await core.operations.follow(
-          submitted.id,
-          {
-            timeoutMs,
-            afterSeq: core.operations.show(submitted.id).events.at(-1)?.seq ?? 0,
-            onEvent: (event) => print(event.at, submitted.id, event.state, event.detail),
-          },
-          options.clock,
-        );
+        const final = await core.operations
+          .follow(
+            submitted.id,
+            {
+              timeoutMs,
+              afterSeq: core.operations.show(submitted.id).events.at(-1)?.seq ?? 0,
+              onEvent: (event) => print(event.at, submitted.id, event.state, event.detail),
+            },
+            options.clock,
+          )
+          .finally(() => progress?.end());
         if (!isTerminal(final.state)) {
           io.stderr.write(
             `drover deploy: still ${final.state} after ${values.timeout ?? "1h"}; it will resume on the next start\n`,
@@ -126,13 +123,15 @@ export function createDeployCommand(options: DeployCommandOptions = {}): CliComm
           return 1;
         }
         const reason = final.error === undefined ? "" : ` (${final.error.code}: ${final.error.message})`;
-        io.stdout.write(`${final.id} ${final.state}${reason}\n`);
+        const took = io.isTTY === true ? ` after ${progress.elapsed()}` : "";
+        io.stdout.write(`${final.id} ${final.state}${reason}${took}\n`);
         return isSuccessful(final.state) ? 0 : 1;
       } finally {
+        progress?.end();
         await core.close();
       }
     },
-  };
+  });
 }
 
 export const deployCommand: CliCommand = createDeployCommand();

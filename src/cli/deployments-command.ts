@@ -1,27 +1,12 @@
-import { UsageError } from "../errors/index.js";
 import { targetName } from "../domain/index.js";
-import type { CliCommand, CliIo } from "./cli-command.js";
-import { parseCliArgs } from "./parse-cli-args.js";
+import { UsageError } from "../errors/index.js";
+import { API_FLAGS, createAdminClient, JSON_FLAG } from "./admin-client.js";
+import type { CliIo } from "./cli-command.js";
+import { defineCommand } from "./define-command.js";
+import { renderTable } from "./table.js";
 
-const COMMON = `  --url URL       drover's base URL (default: $DROVER_URL or http://127.0.0.1:8090)
-  --token TOKEN   admin token (default: $DROVER_ADMIN_TOKEN; prefer the variable: arguments show in ps)
-  -h, --help      show this help`;
-
-const LIST_HELP = `Usage: drover deployments list [--target ENV/STACK/SERVICE] [--state S[,S…]] [--image NAME[:TAG]] [--limit N] [--url URL] [--token TOKEN]
-
-Lists deployments, newest first, through the admin API.
-
-Options:
-${COMMON}`;
-
-const SHOW_HELP = `Usage: drover deployments show ID [--url URL] [--token TOKEN]
-
-Shows one deployment with its event log, through the admin API.
-
-Options:
-${COMMON}`;
-
-interface DeploymentJson {
+/** What the admin API answers for a deployment (the fields the CLI shows). */
+export interface DeploymentJson {
   readonly id: string;
   readonly state: string;
   readonly image: string;
@@ -30,6 +15,7 @@ interface DeploymentJson {
   readonly target: { readonly sidekick?: string };
   readonly source: string;
   readonly createdAt: string;
+  readonly updatedAt?: string;
   readonly previousImage?: string;
   readonly error?: { readonly code: string; readonly message: string };
   readonly events?: readonly {
@@ -40,101 +26,139 @@ interface DeploymentJson {
   }[];
 }
 
-async function callApi(
-  io: CliIo,
-  values: { url?: string | undefined; token?: string | undefined },
-  path: string,
-): Promise<unknown> {
-  const base = (values.url ?? io.env["DROVER_URL"] ?? "http://127.0.0.1:8090").replace(/\/+$/, "");
-  const token = values.token ?? io.env["DROVER_ADMIN_TOKEN"];
-  // Without a token the request goes out unauthenticated: a server with `admin.readOpen` answers it.
-  let response: Response;
-  try {
-    response = await fetch(`${base}${path}`, {
-      headers: {
-        ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
-        accept: "application/json",
-      },
-      signal: AbortSignal.timeout(15_000),
-    });
-  } catch (error) {
-    throw new Error(`cannot reach drover at ${base} (${(error as Error).name})`);
-  }
-  const body = (await response.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
-  if (!response.ok) {
-    const hint =
-      response.status === 401 && token === undefined
-        ? " (no admin token given: set DROVER_ADMIN_TOKEN or pass --token)"
-        : "";
-    throw new Error(
-      `drover answered ${response.status}: ${body.error?.code ?? ""} ${body.error?.message ?? ""}`.trim() +
-        hint,
-    );
-  }
-  return body;
+const DEPLOYMENT_HEADERS = ["ID", "STATE", "TARGET", "IMAGE", "SOURCE", "CREATED"] as const;
+
+const deploymentRow = (d: DeploymentJson): string[] => [
+  d.id,
+  d.state,
+  targetName(d),
+  `${d.image}:${d.tag}`,
+  d.source,
+  d.createdAt,
+];
+
+/** A deployment ID as the admin API accepts it (checked before anything is sent). */
+function deploymentId(positionals: readonly string[]): string {
+  const id = positionals[0];
+  if (id === undefined) throw new UsageError("give a deployment ID (drover deployments list shows them)");
+  if (!/^[\w-]{1,64}$/.test(id)) throw new UsageError(`"${id.slice(0, 80)}" is not a deployment ID`);
+  return id;
 }
 
-const line = (d: DeploymentJson): string =>
-  `${d.id}  ${d.state.padEnd(12)} ${targetName(d)}  ${d.image}:${d.tag}  ${d.source}  ${d.createdAt}`;
+function printJson(io: CliIo, value: unknown): void {
+  io.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+}
 
 /** `drover deployments list`. */
-export const deploymentsListCommand: CliCommand = {
+export const deploymentsListCommand = defineCommand({
   words: ["deployments", "list"],
-  summary: "list deployments (admin API)",
-  help: LIST_HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values } = parseCliArgs(args, {
-      url: { type: "string" },
-      token: { type: "string" },
-      target: { type: "string" },
-      state: { type: "string" },
-      image: { type: "string" },
-      limit: { type: "string" },
-    });
-    if (values.help === true) {
-      io.stdout.write(`${LIST_HELP}\n`);
-      return 0;
-    }
+  summary: "list deployments, newest first (admin API)",
+  description: "Lists deployments, newest first, through the admin API.",
+  flags: {
+    target: { type: "string", value: "ENV/STACK/SERVICE", description: "only this target's deployments" },
+    state: { type: "string", value: "S[,S…]", description: "only deployments in these states" },
+    image: { type: "string", value: "NAME[:TAG]", description: "only deployments of this image" },
+    limit: { type: "string", value: "N", description: "at most N deployments (1-200, default 50)" },
+    cursor: { type: "string", value: "C", description: "the next page (the cursor a previous list printed)" },
+    ...JSON_FLAG,
+    ...API_FLAGS,
+  },
+  async run({ values }, io: CliIo): Promise<number> {
     const query = new URLSearchParams();
-    for (const key of ["target", "state", "image", "limit"] as const) {
+    for (const key of ["target", "state", "image", "limit", "cursor"] as const) {
       const value = values[key];
       if (value !== undefined) query.set(key, value);
     }
-    const page = (await callApi(io, values, `/api/deployments?${query.toString()}`)) as {
+    const page = (await createAdminClient(io, values).get(`/api/deployments?${query.toString()}`)) as {
       items: DeploymentJson[];
       nextCursor?: string;
     };
-    for (const deployment of page.items) io.stdout.write(`${line(deployment)}\n`);
-    if (page.items.length === 0) io.stdout.write("no deployments\n");
-    return 0;
-  },
-};
-
-/** `drover deployments show ID`. */
-export const deploymentsShowCommand: CliCommand = {
-  words: ["deployments", "show"],
-  summary: "show one deployment and its event log (admin API)",
-  help: SHOW_HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values, positionals } = parseCliArgs(
-      args,
-      { url: { type: "string" }, token: { type: "string" } },
-      1,
-    );
-    if (values.help === true) {
-      io.stdout.write(`${SHOW_HELP}\n`);
+    if (values.json === true) {
+      printJson(io, page);
       return 0;
     }
-    const id = positionals[0];
-    if (id === undefined || !/^[\w-]{1,64}$/.test(id)) throw new UsageError("give a deployment ID");
-    const deployment = (await callApi(io, values, `/api/deployments/${id}`)) as DeploymentJson;
-    io.stdout.write(`${line(deployment)}\n`);
-    if (deployment.previousImage !== undefined)
-      io.stdout.write(`previous image: ${deployment.previousImage}\n`);
-    if (deployment.error !== undefined)
-      io.stdout.write(`error: ${deployment.error.code}: ${deployment.error.message}\n`);
-    for (const event of deployment.events ?? [])
-      io.stdout.write(`  ${event.at}  ${event.state.padEnd(12)} ${event.kind.padEnd(10)} ${event.detail}\n`);
+    if (page.items.length === 0) io.stdout.write("no deployments\n");
+    else io.stdout.write(`${renderTable(DEPLOYMENT_HEADERS, page.items.map(deploymentRow))}\n`);
+    if (page.nextCursor !== undefined) io.stderr.write(`more: --cursor ${page.nextCursor}\n`);
     return 0;
   },
-};
+});
+
+/** `drover deployments show ID`. */
+export const deploymentsShowCommand = defineCommand({
+  words: ["deployments", "show"],
+  summary: "show one deployment and its event log (admin API)",
+  args: "ID",
+  maxPositionals: 1,
+  description: "Shows one deployment with its event log, through the admin API.",
+  flags: { ...JSON_FLAG, ...API_FLAGS },
+  async run({ values, positionals }, io: CliIo): Promise<number> {
+    const id = deploymentId(positionals);
+    const deployment = (await createAdminClient(io, values).get(`/api/deployments/${id}`)) as DeploymentJson;
+    if (values.json === true) {
+      printJson(io, deployment);
+      return 0;
+    }
+    const fields: [string, string | undefined][] = [
+      ["id", deployment.id],
+      ["state", deployment.state],
+      ["target", targetName(deployment)],
+      ["image", `${deployment.image}:${deployment.tag}`],
+      ["previous image", deployment.previousImage],
+      ["source", deployment.source],
+      ["created", deployment.createdAt],
+      ["updated", deployment.updatedAt],
+      [
+        "error",
+        deployment.error === undefined ? undefined : `${deployment.error.code}: ${deployment.error.message}`,
+      ],
+    ];
+    const shown = fields.filter((field): field is [string, string] => field[1] !== undefined);
+    const width = Math.max(...shown.map(([name]) => name.length));
+    for (const [name, value] of shown) io.stdout.write(`${`${name}:`.padEnd(width + 1)}  ${value}\n`);
+    const events = deployment.events ?? [];
+    if (events.length > 0) {
+      io.stdout.write("\n");
+      const rows = events.map((event) => [event.at, event.state, event.kind, event.detail]);
+      io.stdout.write(`${renderTable(["AT", "STATE", "KIND", "DETAIL"], rows)}\n`);
+    }
+    return 0;
+  },
+});
+
+/** `drover deployments cancel|retry ID`: one POST, the deployment it answers printed. */
+function deploymentAction(action: "cancel" | "retry", summary: string, description: string) {
+  return defineCommand({
+    words: ["deployments", action],
+    summary,
+    args: "ID",
+    maxPositionals: 1,
+    description,
+    flags: { ...JSON_FLAG, ...API_FLAGS },
+    async run({ values, positionals }, io: CliIo): Promise<number> {
+      const id = deploymentId(positionals);
+      const answer = (await createAdminClient(io, values).post(
+        `/api/deployments/${id}/${action}`,
+      )) as DeploymentJson;
+      if (values.json === true) printJson(io, answer);
+      else io.stdout.write(`${renderTable(DEPLOYMENT_HEADERS, [deploymentRow(answer)])}\n`);
+      return 0;
+    },
+  });
+}
+
+/** `drover deployments cancel ID`. */
+export const deploymentsCancelCommand = deploymentAction(
+  "cancel",
+  "cancel a queued or running deployment (admin API)",
+  `Cancels a deployment through the admin API: a queued one is dropped, a running one is stopped
+and rolled back if its upgrade had started. Prints the deployment as drover answers.`,
+);
+
+/** `drover deployments retry ID`. */
+export const deploymentsRetryCommand = deploymentAction(
+  "retry",
+  "deploy a failed, rolled-back or canceled deployment again (admin API)",
+  `Retries a failed, rolled-back or canceled deployment through the admin API: a new deployment
+of the same image to the same target is queued. Prints the new deployment.`,
+);

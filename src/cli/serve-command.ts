@@ -9,27 +9,13 @@ import {
   type LoadedConfig,
 } from "../config/index.js";
 import { closeServerGracefully, createHttpServer, listen } from "../http/index.js";
-import { createLogger, SecretScrubber } from "../log/index.js";
+import { SecretScrubber } from "../log/index.js";
 import { acquireProcessLock, StoreLockedError, type ProcessLock } from "../store/index.js";
-import type { CliCommand, CliIo } from "./cli-command.js";
-import { parseCliArgs, parsePortFlag } from "./parse-cli-args.js";
-
-const HELP = `Usage: drover serve [--config FILE] [--port N] [--host H]
-
-Runs the drover daemon: webhook endpoints, admin API, deployment engine.
-
-Options:
-  --config FILE   mapping file (default: $DROVER_CONFIG or config/drover.yml)
-  --port N        listen port (default: $DROVER_PORT, then server.port, then 8090)
-  --host H        listen address (default: $DROVER_HOST, then server.host, then 0.0.0.0)
-  -h, --help      show this help
-
-Signals: SIGHUP reloads the config; SIGTERM/SIGINT stop gracefully.
-Only one serve may use a database: a second one on the same storage.path exits 75, naming
-the lock file (<storage.path>.lock) and the pid holding it. A killed serve holds nothing.
-
-Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 75 database in use by
-another serve, 78 invalid config.`;
+import type { CliIo } from "./cli-command.js";
+import { createCliLogger } from "./cli-logger.js";
+import { defineCommand } from "./define-command.js";
+import { logStartup } from "./serve-startup.js";
+import { parsePortFlag } from "./parse-cli-args.js";
 
 export const EXIT_CONFIG = 78;
 /** Another `drover serve` holds the database (EX_TEMPFAIL: try again once it has stopped). */
@@ -38,26 +24,43 @@ export const EXIT_STORE_LOCKED = 75;
 const STORE_POLL_MS = 2_000;
 
 /** `drover serve`: loads the config, listens, reloads on change/SIGHUP, drains on SIGTERM. */
-export const serveCommand: CliCommand = {
+export const serveCommand = defineCommand({
   words: ["serve"],
   summary: "run the daemon",
-  help: HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values } = parseCliArgs(args, {
-      config: { type: "string" },
-      port: { type: "string" },
-      host: { type: "string" },
-    });
-    if (values.help === true) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+  description: "Runs the drover daemon: webhook endpoints, admin API, deployment engine.",
+  flags: {
+    config: {
+      type: "string",
+      value: "FILE",
+      description: "mapping file (default: $DROVER_CONFIG or config/drover.yml)",
+    },
+    port: {
+      type: "string",
+      value: "N",
+      description: "listen port (default: $DROVER_PORT, then server.port, then 8090)",
+    },
+    host: {
+      type: "string",
+      value: "H",
+      description: "listen address (default: $DROVER_HOST, then server.host, then 0.0.0.0)",
+    },
+  },
+  notes: `Signals: SIGHUP reloads the config; SIGTERM/SIGINT stop gracefully.
+Only one serve may use a database: a second one on the same storage.path exits 75, naming
+the lock file (<storage.path>.lock) and the pid holding it. A killed serve holds nothing.
+
+Logs: human-readable and coloured when stdout is a terminal (NO_COLOR turns colours off), JSON
+lines otherwise; LOG_FORMAT=json or LOG_FORMAT=pretty chooses.
+
+Exit codes: 0 stopped cleanly, 1 runtime failure, 2 usage error, 75 database in use by
+another serve, 78 invalid config.`,
+  async run({ values }, io: CliIo): Promise<number> {
     const portFlag = parsePortFlag(values.port, "--port");
     const settings = readProcessSettings(io.env);
     const file = values.config ?? settings.DROVER_CONFIG;
 
     const scrubber = new SecretScrubber();
-    const logger = createLogger({
+    const logger = createCliLogger(io, settings, {
       level: settings.LOG_LEVEL,
       scrubber,
       destination: io.stdout,
@@ -120,6 +123,10 @@ export const serveCommand: CliCommand = {
       signals.on("SIGTERM", () => onStop("SIGTERM"));
       signals.on("SIGINT", () => onStop("SIGINT"));
 
+      logStartup(logger, initial.config, {
+        tokenSet: adminToken !== undefined,
+        readOpen: initial.config.admin.readOpen,
+      });
       const port = await listen(server, portFlag ?? settings.DROVER_PORT ?? serverConfig.port, host);
       // What Rancher runs for each target is watched from the start, recovery or not.
       app.core.targets.start();
@@ -132,4 +139,4 @@ export const serveCommand: CliCommand = {
       lock.release();
     }
   },
-};
+});

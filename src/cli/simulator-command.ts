@@ -1,29 +1,8 @@
-import { parseArgs } from "node:util";
 import { UsageError } from "../errors/index.js";
 import { createRancherSimulator, type RancherSimulatorOptions } from "../simulator/index.js";
-import type { CliCommand, CliIo } from "./cli-command.js";
-
-const HELP = `Usage: drover simulator [--port N] [--host H] [--seed FILE] [--time-scale F]
-                        [--access-key K --secret-key S] [--fault-rate R]
-
-Runs the Rancher 1.6 API simulator until SIGTERM/SIGINT. The API is served under /v1 and
-/v2-beta; see docs/simulator.md.
-
-Options:
-  --port N            listen port (default 8080; 0 picks a free port)
-  --host H            listen address (default 127.0.0.1)
-  --seed FILE         seed YAML (default: the built-in seed, config/seed/default.yml)
-  --time-scale F      real time per simulated time, > 0 (default 1; 0.05 runs 20x faster)
-  --access-key K      API key to accept instead of the seed's keys (needs --secret-key)
-  --secret-key S
-  --fault-rate R      share of API requests answered 500/503, 0..1 (default 0)
-  -h, --help          show this help
-
-Image tags starting with bad-, nopull-, flaky-, slow- or crash- trigger scripted failures.
-
-Example:
-  drover simulator --port 18081 --time-scale 0.05
-  curl -u drover-sim:drover-sim-secret http://127.0.0.1:18081/v2-beta/projects/1a5/services`;
+import type { CliIo } from "./cli-command.js";
+import { defineCommand } from "./define-command.js";
+import type { FlagSpecs, FlagValues } from "./parse-cli-args.js";
 
 function parseNumber(
   value: string | undefined,
@@ -38,27 +17,33 @@ function parseNumber(
   return number;
 }
 
-function parse(args: readonly string[]): { help: boolean; options: RancherSimulatorOptions } {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...args],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        port: { type: "string" },
-        host: { type: "string" },
-        seed: { type: "string" },
-        "time-scale": { type: "string" },
-        "access-key": { type: "string" },
-        "secret-key": { type: "string" },
-        "fault-rate": { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    }));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split("\n")[0] ?? "bad arguments");
-  }
+const FLAGS = {
+  port: { type: "string", value: "N", description: "listen port (default 8080; 0 picks a free port)" },
+  host: { type: "string", value: "H", description: "listen address (default 127.0.0.1)" },
+  seed: {
+    type: "string",
+    value: "FILE",
+    description: "seed YAML (default: the built-in seed, config/seed/default.yml)",
+  },
+  "time-scale": {
+    type: "string",
+    value: "F",
+    description: "real time per simulated time, > 0 (default 1; 0.05 runs 20x faster)",
+  },
+  "access-key": {
+    type: "string",
+    value: "K",
+    description: "API key to accept instead of the seed's keys (needs --secret-key)",
+  },
+  "secret-key": { type: "string", value: "S", description: "the secret of --access-key" },
+  "fault-rate": {
+    type: "string",
+    value: "R",
+    description: "share of API requests answered 500/503, 0..1 (default 0)",
+  },
+} as const satisfies FlagSpecs;
+
+function parse(values: FlagValues<typeof FLAGS>): RancherSimulatorOptions {
   const port = parseNumber(
     values.port,
     "--port",
@@ -83,29 +68,29 @@ function parse(args: readonly string[]): { help: boolean; options: RancherSimula
     throw new UsageError("--access-key and --secret-key must be given together");
   }
   return {
-    help: values.help === true,
-    options: {
-      port: port ?? 8080,
-      host: values.host ?? "127.0.0.1",
-      ...(values.seed === undefined ? {} : { seedFile: values.seed }),
-      ...(timeScale === undefined ? {} : { timeScale }),
-      ...(accessKey === undefined || secretKey === undefined ? {} : { apiKey: { accessKey, secretKey } }),
-      ...(faultRate === undefined ? {} : { faults: { errorRate: faultRate } }),
-    },
+    port: port ?? 8080,
+    host: values.host ?? "127.0.0.1",
+    ...(values.seed === undefined ? {} : { seedFile: values.seed }),
+    ...(timeScale === undefined ? {} : { timeScale }),
+    ...(accessKey === undefined || secretKey === undefined ? {} : { apiKey: { accessKey, secretKey } }),
+    ...(faultRate === undefined ? {} : { faults: { errorRate: faultRate } }),
   };
 }
 
 /** `drover simulator`: runs the Rancher 1.6 simulator standalone until SIGTERM/SIGINT (exit 0). */
-export const simulatorCommand: CliCommand = {
+export const simulatorCommand = defineCommand({
   words: ["simulator"],
   summary: "run the Rancher 1.6 API simulator",
-  help: HELP,
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { help, options } = parse(args);
-    if (help) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+  description: `Runs the Rancher 1.6 API simulator until SIGTERM/SIGINT. The API is served under /v1 and
+/v2-beta; see docs/simulator.md.`,
+  flags: FLAGS,
+  notes: `Image tags starting with bad-, nopull-, flaky-, slow- or crash- trigger scripted failures.
+
+Example:
+  drover simulator --port 18081 --time-scale 0.05
+  curl -u drover-sim:drover-sim-secret http://127.0.0.1:18081/v2-beta/projects/1a5/services`,
+  async run({ values }, io: CliIo): Promise<number> {
+    const options = parse(values);
     const simulator = await createRancherSimulator(options);
     const lines = [
       `Rancher 1.6 simulator listening on ${simulator.url}`,
@@ -138,4 +123,4 @@ export const simulatorCommand: CliCommand = {
       signals.on("SIGINT", stop);
     });
   },
-};
+});

@@ -3,49 +3,55 @@ import { readFileSync } from "node:fs";
 import jwt from "jsonwebtoken";
 import { parseDurationMs } from "../config/index.js";
 import { UsageError } from "../errors/index.js";
-import type { CliCommand, CliIo } from "./cli-command.js";
-import { parseCliArgs } from "./parse-cli-args.js";
-
-const HELP = `Usage: drover token create (--secret-env VAR | --key FILE) [--scope image=PATTERN|target=PATTERN]...
-                           [--ttl DURATION] [--subject S] [--audience A] [--issuer I]
-
-Mints a CI token (JWT) for POST /hooks/ci and prints it on stdout.
-
-Options:
-  --secret-env VAR  sign with HS256 using the secret in environment variable VAR (the value of
-                    sources.ci.jwtSecret; never pass secrets as arguments)
-  --key FILE        sign with a PEM private key: RSA → RS256, EC P-256 → ES256 (drover holds the
-                    public key in sources.ci.jwtPublicKeyFile)
-  --scope K=PATTERN limit the token: image=registry.example.com/shop/* and/or target=prod/shop/*
-                    (repeat, or separate with commas); without --scope the token may deploy anything
-  --ttl DURATION    lifetime, e.g. 1h, 30d (default 90d)
-  --subject S       the token's sub (shown in drover's logs), e.g. the CI project name
-  --audience A      aud claim (must match sources.ci.audience when that is set)
-  --issuer I        iss claim (must match sources.ci.issuer when that is set)
-  -h, --help        show this help
-
-The token carries exp, iat and a unique jti.`;
+import type { CliIo } from "./cli-command.js";
+import { defineCommand } from "./define-command.js";
 
 /** `drover token create`: mint a CI JWT with exp, jti and an optional image/target scope. */
-export const tokenCommand: CliCommand = {
+export const tokenCommand = defineCommand({
   words: ["token", "create"],
   summary: "mint a CI token (JWT) for /hooks/ci",
-  help: HELP,
+  description:
+    "Mints a CI token (JWT) for POST /hooks/ci and prints it on stdout (exactly one of\n--secret-env or --key).",
+  flags: {
+    "secret-env": {
+      type: "string",
+      value: "VAR",
+      description:
+        "sign with HS256 using the secret in environment variable VAR (the value of\nsources.ci.jwtSecret; never pass secrets as arguments)",
+    },
+    key: {
+      type: "string",
+      value: "FILE",
+      description:
+        "sign with a PEM private key: RSA → RS256, EC P-256 → ES256 (drover holds the\npublic key in sources.ci.jwtPublicKeyFile)",
+    },
+    scope: {
+      type: "string",
+      multiple: true,
+      value: "K=PATTERN",
+      description:
+        "limit the token: image=registry.example.com/shop/* and/or target=prod/shop/*\n(repeat, or separate with commas); without --scope the token may deploy anything",
+    },
+    ttl: { type: "string", value: "DURATION", description: "lifetime, e.g. 1h, 30d (default 90d)" },
+    subject: {
+      type: "string",
+      value: "S",
+      description: "the token's sub (shown in drover's logs), e.g. the CI project name",
+    },
+    audience: {
+      type: "string",
+      value: "A",
+      description: "aud claim (must match sources.ci.audience when that is set)",
+    },
+    issuer: {
+      type: "string",
+      value: "I",
+      description: "iss claim (must match sources.ci.issuer when that is set)",
+    },
+  },
+  notes: "The token carries exp, iat and a unique jti.",
   // eslint-disable-next-line @typescript-eslint/require-await -- the CliCommand contract is async
-  async run(args: readonly string[], io: CliIo): Promise<number> {
-    const { values } = parseCliArgs(args, {
-      "secret-env": { type: "string" },
-      key: { type: "string" },
-      scope: { type: "string", multiple: true },
-      ttl: { type: "string" },
-      subject: { type: "string" },
-      audience: { type: "string" },
-      issuer: { type: "string" },
-    });
-    if (values.help === true) {
-      io.stdout.write(`${HELP}\n`);
-      return 0;
-    }
+  async run({ values }, io: CliIo): Promise<number> {
     const secretEnv = values["secret-env"];
     if ((secretEnv === undefined) === (values.key === undefined))
       throw new UsageError("give exactly one of --secret-env VAR or --key FILE");
@@ -70,7 +76,7 @@ export const tokenCommand: CliCommand = {
     );
     return 0;
   },
-};
+});
 
 function parseScope(items: readonly string[]): { images?: string[]; targets?: string[] } | undefined {
   const images: string[] = [];

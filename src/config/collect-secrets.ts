@@ -3,6 +3,17 @@ import { NOTIFIER_SETTINGS, type NotifierSettingKey } from "./notifier-settings.
 const SECRET_KEY = /(secret|token|bearer|password|accesskey|secretkey|hmac)/i;
 
 /**
+ * Whether a value at this document path is a secret: under a secret-looking key (accessKey,
+ * secretKey, token, …) or in `notifications:` (channel URLs carry tokens).
+ */
+export function isSecretPath(path: readonly (string | number)[]): boolean {
+  return (
+    path[0] === "notifications" ||
+    path.some((segment) => typeof segment === "string" && SECRET_KEY.test(segment))
+  );
+}
+
+/**
  * Every string value stored under a secret-looking key (accessKey, secretKey, token,
  * bearer, jwtSecret, …), for the log scrubber. Values that are not strings are skipped.
  */

@@ -13,6 +13,10 @@ export const envSchema = z.object({
   DROVER_HOST: z.string().min(1).optional(),
   DROVER_PORT: z.coerce.number().int().min(0).max(65_535).optional(),
   LOG_LEVEL: z.enum(LOG_LEVELS).default("info"),
+  /** `json` or `pretty`; unset: pretty when stdout is a terminal, JSON otherwise. */
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  /** Set (to anything but "") to turn colours off in pretty logs (https://no-color.org). */
+  NO_COLOR: z.string().optional(),
   DROVER_ADMIN_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   DROVER_ADMIN_TOKEN_FILE: z.string().min(1).optional(),
 });

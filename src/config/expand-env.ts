@@ -1,4 +1,5 @@
 import { isScalar, visit, type Document } from "yaml";
+import { isSecretPath } from "./collect-secrets.js";
 
 /** What `${VAR}` references can read: the environment and files named by `VAR_FILE`. */
 export interface EnvSource {
@@ -104,7 +105,10 @@ export function expandEnvReferences(
               offset,
               nodePath,
               message: `environment variable ${name} is not set`,
-              hint: `To resolve, set ${name} (or ${name}_FILE to a file holding the value), or write \${${name}:-default}`,
+              // A secret has no sensible default: never suggest writing one into the file.
+              hint: isSecretPath(nodePath)
+                ? `To resolve, set ${name} (or ${name}_FILE to a file holding the value)`
+                : `To resolve, set ${name} (or ${name}_FILE to a file holding the value), or write \${${name}:-default}`,
             });
             return "";
           }

@@ -8,6 +8,7 @@ import { expandEnvReferences, type ExpandedScalar } from "./expand-env.js";
 import { crossCheckMapping, mappingSchema, type MappingConfig } from "./mapping-schema.js";
 import type { SourceName } from "./source-settings.js";
 import { formatPath, positionAt, positionOf } from "./yaml-positions.js";
+import { yamlSyntaxProblem } from "./yaml-syntax.js";
 
 /** Config files larger than this are refused before parsing. */
 export const MAX_CONFIG_BYTES = 1_048_576;
@@ -76,14 +77,18 @@ export function loadConfig(options: LoadConfigOptions): LoadedConfig {
 
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
-  const yamlIssues = [...doc.errors, ...doc.warnings].map((problem) => ({
-    file,
-    ...positionAt(lineCounter, problem.pos[0]),
-    path: "",
-    message: `YAML ${problem.code}: ${firstLine(problem.message)}`,
-    hint: "To resolve, fix the YAML syntax (unknown tags such as !!js/function are not allowed)",
-  }));
-  if (yamlIssues.length > 0) throw new ConfigError(yamlIssues);
+  const syntax = yamlSyntaxProblem([...doc.errors, ...doc.warnings], text);
+  if (syntax !== undefined) {
+    throw new ConfigError([
+      {
+        file,
+        ...positionAt(lineCounter, syntax.offset),
+        path: "",
+        message: syntax.message,
+        hint: syntax.hint,
+      },
+    ]);
+  }
 
   const expansion = expandEnvReferences(doc, { env, readFile });
   const issues: ConfigIssue[] = expansion.problems.map((problem) => ({

@@ -36,6 +36,14 @@ export class AuthError extends AppError {
   override readonly status = 401;
 }
 
+/**
+ * 401 from the admin API of a drover without an admin token (`DROVER_ADMIN_TOKEN`): no token can
+ * be right. `reason` lets clients (the CLI) say so instead of "wrong token".
+ */
+export class AdminTokenUnsetError extends AuthError {
+  override readonly details = { reason: "admin-token-unset" } as const;
+}
+
 /** 400: a path segment that is not valid percent-encoding (`/api/deployments/%E0`). */
 export class MalformedPathError extends AppError {
   readonly code = "ERR_PATH_MALFORMED";

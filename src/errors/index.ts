@@ -2,6 +2,7 @@ export { AppError, INTERNAL_ERROR_CODE } from "./app-error.js";
 export { UsageError } from "./usage-error.js";
 export { ConfigError, formatConfigIssue, type ConfigIssue } from "./config-error.js";
 export {
+  AdminTokenUnsetError,
   AuthError,
   BadRequestError,
   EventFilterInvalidError,

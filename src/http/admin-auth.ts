@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { NextFunction, Request, Response } from "express";
-import { AuthError } from "../errors/index.js";
+import { AdminTokenUnsetError, AuthError } from "../errors/index.js";
 
 /** Methods that only read: `admin.readOpen` lets them through without a token. */
 const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD"]);
@@ -22,6 +22,12 @@ export function createAdminAuth(options: AdminAuthOptions) {
       return next();
     if (READ_METHODS.has(req.method) && options.readOpen()) return next();
     res.setHeader("www-authenticate", 'Bearer realm="drover admin API"');
+    if (expected === undefined)
+      return next(
+        new AdminTokenUnsetError(
+          "no admin token is configured on this drover (DROVER_ADMIN_TOKEN or DROVER_ADMIN_TOKEN_FILE), so the admin API accepts no token",
+        ),
+      );
     if (presented === undefined)
       return next(new AuthError("send Authorization: Bearer <DROVER_ADMIN_TOKEN>"));
     return next(new AuthError("wrong admin token"));

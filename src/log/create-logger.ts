@@ -1,4 +1,5 @@
 import { pino, type DestinationStream, type Logger, type LevelWithSilent } from "pino";
+import { createPrettyStream } from "./pretty-stream.js";
 import { SecretScrubber } from "./secret-scrubber.js";
 
 export type { Logger } from "pino";
@@ -29,11 +30,16 @@ export interface CreateLoggerOptions {
   readonly scrubber?: SecretScrubber;
   /** Bindings on the root logger (e.g. `{ name: "drover" }`). */
   readonly base?: Record<string, unknown>;
+  /** `json` lines (default) or `pretty` human lines; the scrubber applies to both. */
+  readonly format?: "json" | "pretty";
+  /** With `pretty`: ANSI colours (default false). */
+  readonly colors?: boolean;
 }
 
 /**
- * The one root logger of a process: JSON lines, ISO timestamps, redaction paths, error
- * serializer, and the secret scrubber applied to every serialized line.
+ * The one root logger of a process: JSON lines (or, with `format: "pretty"`, the same lines
+ * rendered for a human), ISO timestamps, redaction paths, error serializer, and the secret
+ * scrubber applied to every serialized line before either format writes it.
  */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const scrubber = options.scrubber ?? new SecretScrubber();
@@ -46,5 +52,9 @@ export function createLogger(options: CreateLoggerOptions = {}): Logger {
     formatters: { level: (label: string) => ({ level: label }) },
     hooks: { streamWrite: (line: string) => scrubber.scrub(line) },
   };
+  if (options.format === "pretty") {
+    const destination = options.destination ?? pino.destination(1);
+    return pino(pinoOptions, createPrettyStream(destination, { colors: options.colors ?? false }));
+  }
   return options.destination === undefined ? pino(pinoOptions) : pino(pinoOptions, options.destination);
 }

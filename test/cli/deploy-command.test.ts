@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EXIT_USAGE, runCli } from "../../src/cli/index.js";
 import { deployCommand } from "../../src/cli/deploy-command.js";
+import { CLEAR_LINE } from "../../src/cli/deploy-progress.js";
 import { UsageError } from "../../src/errors/index.js";
 import { createRancherSimulator, type RancherSimulator } from "../../src/simulator/index.js";
 import { openStore } from "../../src/store/index.js";
@@ -70,6 +71,30 @@ describe("drover deploy", () => {
       expect(states).toContain(state);
     expect(io.out()).toMatch(/\n\S+ succeeded\n$/);
     expect(frontendImage()).toBe(`docker:${FRONTEND}:2.0.0`);
+  });
+
+  it("--wait on a terminal: one live line rewritten in place per phase, then the outcome; exit codes unchanged", async () => {
+    const io = { ...createTestIo(), isTTY: true };
+
+    const code = await deployCommand.run(
+      [`${FRONTEND}:2.0.0`, "--target", "sim/shop/frontend", "--config", config, "--wait"],
+      io,
+    );
+
+    expect(code).toBe(0);
+    const out = io.out();
+    // Nothing but rewrites of the one line, cleared for the outcome: one newline, at the end.
+    expect(out.indexOf("\n")).toBe(out.length - 1);
+    expect(out.startsWith(CLEAR_LINE)).toBe(true);
+    const parts = out.split(CLEAR_LINE).filter((frame) => frame !== "");
+    const outcome = parts.at(-1)?.trimEnd();
+    const frames = parts.slice(0, -1);
+    const states = frames.map((frame) => /^\[\d+:\d\d\] d_\w+ (\S+)/.exec(frame)?.[1]);
+    for (const state of ["queued", "preparing", "upgrading", "verifying", "finishing", "succeeded"])
+      expect(states).toContain(state);
+    for (const frame of frames) expect(frame.length).toBeLessThanOrEqual(100);
+    expect(outcome).toMatch(/^d_\w+ succeeded after \d+:\d\d$/);
+    expect(progressStates(out)).toEqual([]);
   });
 
   it("--wait: exits 1 when a bad- image is rolled back", async () => {

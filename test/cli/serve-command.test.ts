@@ -94,6 +94,62 @@ describe("serveCommand", () => {
     expect(await running).toBe(0);
   });
 
+  it("logs at start one line per environment and source, and warns when no admin token is set", async () => {
+    const file = tempConfig(
+      `storage: { path: ":memory:" }
+environments:
+  demo: { simulator: default }
+  prod:
+    url: "https://rancher.example.com/v2-beta?token=very-secret-query"
+    project: Default
+    accessKey: AK0123456789
+    secretKey: SK0123456789abcdef
+sources:
+  registry: { bearer: registry-bearer-0123456789 }
+  dockerhub: { token: dockerhub-token-0123456789 }
+`,
+    );
+    const io = createTestIo();
+    const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
+    await io.waitForLog("listening");
+    io.signals.emit("SIGTERM");
+    expect(await running).toBe(0);
+
+    const lines = io
+      .out()
+      .split("\n")
+      .filter((line) => line.startsWith("{"))
+      .map((line) => JSON.parse(line) as { level: string; msg: string });
+    const messages = lines.map((line) => `${line.level} ${line.msg}`);
+    expect(messages).toEqual(
+      expect.arrayContaining([
+        "info environment prod: Rancher https://rancher.example.com/v2-beta?token=[Redacted] (project Default)",
+        "info environment demo: simulator (seed default)",
+        "info source registry: POST /hooks/registry",
+        "info source dockerhub: POST /hooks/dockerhub/<token>",
+        "warn admin token not set: admin writes disabled (set DROVER_ADMIN_TOKEN or DROVER_ADMIN_TOKEN_FILE)",
+      ]),
+    );
+    expect(io.out()).not.toMatch(/very-secret-query|dockerhub-token-0123456789|SK0123456789abcdef/);
+  });
+
+  it("says the admin token is set, and writes human lines with LOG_FORMAT=pretty", async () => {
+    const file = tempConfig(yaml("v1"));
+    const token = "serve-admin-token-0123456789";
+    const io = createTestIo({ DROVER_ADMIN_TOKEN: token, LOG_FORMAT: "pretty" });
+    const running = serveCommand.run(["--config", file, "--port", "0", "--host", "127.0.0.1"], io);
+    for (let i = 0; i < 200 && !io.out().includes(" listening "); i += 1)
+      await new Promise((r) => setImmediate(r));
+    io.signals.emit("SIGTERM");
+    expect(await running).toBe(0);
+
+    expect(io.out()).toMatch(/^\d\d:\d\d:\d\d\.\d{3} INFO  environment demo: simulator \(seed default\)/m);
+    expect(io.out()).toMatch(/INFO {2}admin token set: admin API enabled, reads need the token/);
+    expect(io.out()).not.toContain("{");
+    expect(io.out()).not.toContain("\u001b[");
+    expect(io.out()).not.toContain(token);
+  });
+
   it("throws a UsageError on unknown flags and bad ports", async () => {
     const io = createTestIo();
 

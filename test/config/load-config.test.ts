@@ -114,8 +114,104 @@ describe("loadConfig", () => {
   it("rejects malformed YAML with a position", () => {
     const error = configErrorOf(() => loadConfig({ file: fixture("malformed.yml"), env: {} }));
 
-    expect(error.issues.length).toBeGreaterThan(0);
+    expect(error.issues).toHaveLength(1);
     expect(error.issues[0]?.line).toBeGreaterThanOrEqual(2);
+  });
+
+  it.each([
+    [
+      "an unclosed [",
+      "environments: [oops\n",
+      1,
+      15,
+      /the "\[" opened here is never closed/,
+      /close it with \]/,
+    ],
+    [
+      "an unclosed quote (not the brackets it swallows)",
+      'environments:\n  demo: { simulator: "default }\nrules: []\n',
+      2,
+      22,
+      /the double quote opened here is never closed/,
+      /close it with "/,
+    ],
+    [
+      "keys at different columns",
+      "environments:\n  demo:\n    simulator: default\n   bad: 1\nrules: []\n",
+      4,
+      1,
+      /BAD_INDENT/,
+      /same number of spaces/,
+    ],
+    [
+      "a tab as indentation",
+      "environments:\n\tdemo: {simulator: default}\n",
+      2,
+      1,
+      /TAB_AS_INDENT/,
+      /not tabs/,
+    ],
+    [
+      "an unquoted ${VAR} in a flow mapping (a cascade of errors in yaml)",
+      "environments:\n  prod: { url: https://x, project: P, accessKey: ${AK}, secretKey: ${SK} }\n",
+      2,
+      51,
+      /UNEXPECTED_TOKEN/,
+      /quote the value \("\$\{VAR\}"\)/,
+    ],
+    [
+      "a value with ': ' in it",
+      "environments:\n  demo: { simulator: default }\nrules:\n  - image: a:b: c\n",
+      4,
+      12,
+      /BLOCK_AS_IMPLICIT_KEY/,
+      /quote a value that contains/,
+    ],
+  ])(
+    "reports %s as one problem where it is, with a hint about it only",
+    (_what, text, line, col, message, hint) => {
+      const error = configErrorOf(() => loadConfig({ file: "f.yml", env: {}, readFile: () => text }));
+
+      expect(error.issues).toHaveLength(1);
+      expect(error.issues[0]).toMatchObject({ line, col, path: "", message: expect.stringMatching(message) });
+      expect(error.issues[0]?.hint).toMatch(hint);
+      expect(error.issues[0]?.hint).not.toMatch(/js\/function/);
+    },
+  );
+
+  it("names the unknown-tag rule only when a tag is the problem", () => {
+    const error = configErrorOf(() =>
+      loadConfig({ file: "f.yml", env: {}, readFile: () => "environments: !!js/function 'x'\n" }),
+    );
+
+    expect(error.issues).toHaveLength(1);
+    expect(error.issues[0]?.hint).toMatch(
+      /remove the tag: unknown tags such as !!js\/function are not allowed/,
+    );
+  });
+
+  it("never suggests a ${VAR:-default} fallback for a missing secret, only for other values", () => {
+    const error = configErrorOf(() =>
+      loadConfig({
+        file: "f.yml",
+        env: {},
+        readFile: () =>
+          'environments:\n  prod:\n    url: "${RANCHER_URL}"\n    project: P\n    accessKey: "${AK}"\n    secretKey: "${SK}"\nsources:\n  registry: { bearer: "${HOOK_BEARER}" }\n',
+      }),
+    );
+    const hints = new Map(error.issues.map((issue) => [issue.path, issue.hint ?? ""]));
+
+    for (const path of [
+      "environments.prod.accessKey",
+      "environments.prod.secretKey",
+      "sources.registry.bearer",
+    ]) {
+      expect(hints.get(path), path).toMatch(
+        /^To resolve, set \w+ \(or \w+_FILE to a file holding the value\)$/,
+      );
+      expect(hints.get(path)).not.toContain(":-");
+    }
+    expect(hints.get("environments.prod.url")).toContain("${RANCHER_URL:-default}");
   });
 
   it("rejects an empty file and a missing file with a hint", () => {

@@ -1,6 +1,8 @@
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { existsSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 
@@ -74,10 +76,33 @@ describe("drover serve (child process)", () => {
     expect(proc.stderr()).toMatch(/three-mistakes\.yml:12:5: [^\n]*unknown key "tagz"/);
   });
 
-  it("exits 2 on an unknown flag", async () => {
-    const proc = drover(["serve", "--no-such-flag"]);
+  it("exits 2 on an unknown flag, with a suggestion", async () => {
+    const proc = drover(["serve", "--prot", "8080"]);
 
     expect(await proc.exited).toBe(2);
-    expect(proc.stderr()).toContain("Usage: drover serve");
+    expect(proc.stderr()).toMatch(
+      /^drover serve: unknown option --prot; did you mean --port\?\nUsage: drover serve/,
+    );
+  });
+
+  it("prints the package version from dist/ for --version", async () => {
+    const { version } = JSON.parse(readFileSync(`${root}package.json`, "utf8")) as { version: string };
+    const proc = drover(["--version"]);
+
+    expect(await proc.exited).toBe(0);
+    expect(proc.stdout()).toBe(`drover ${version}\n`);
+  });
+
+  it("names the cause when drover cannot be reached", async () => {
+    const probe = createServer();
+    await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
+    const { port } = probe.address() as AddressInfo;
+    await new Promise<void>((resolve) => probe.close(() => resolve()));
+    const proc = drover(["deployments", "list", "--url", `http://127.0.0.1:${port}`]);
+
+    expect(await proc.exited).toBe(1);
+    expect(proc.stderr()).toMatch(
+      /^drover: cannot reach drover at http:\/\/127\.0\.0\.1:\d+: connection refused — is `drover serve` running\? \(set --url or DROVER_URL\)\n$/,
+    );
   });
 });
