@@ -120,6 +120,9 @@ function applyDeployment(data) {
   else state.running.delete(deployment.id);
   updateTitle();
   const target = state.targets.get(deployment.targetKey);
+  // A deployment to a target no rule names yet: /api/targets lists it now.
+  if (target === undefined && state.targetsLoaded && data.change === "created")
+    loadTargets().catch(reportLoadError);
   const last = target?.lastDeployment;
   // Deployment ids sort by creation time: the newest deployment of a target is its last one.
   if (target !== undefined && (last === undefined || last.id <= deployment.id)) {
