@@ -70,6 +70,14 @@ function describeNetworkFailure(error: unknown): string {
   }
 }
 
+/** The error for a request that got no answer: the cause in words and what to check. */
+export function unreachableError(shownUrl: string, error: unknown): DroverUnreachableError {
+  return new DroverUnreachableError(
+    `cannot reach drover at ${shownUrl}: ${describeNetworkFailure(error)} — is \`drover serve\` running? (set --url or DROVER_URL)`,
+    { cause: error },
+  );
+}
+
 /** The 401 explained: which token (if any) was sent, where it comes from, and what to change. */
 function unauthorized(url: string, source: TokenSource, body: ErrorBody): string {
   if (body.error?.reason === "admin-token-unset")
@@ -114,10 +122,7 @@ export function createAdminClient(
         signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
       });
     } catch (error) {
-      throw new DroverUnreachableError(
-        `cannot reach drover at ${shown}: ${describeNetworkFailure(error)} — is \`drover serve\` running? (set --url or DROVER_URL)`,
-        { cause: error },
-      );
+      throw unreachableError(shown, error);
     }
     const text = await response.text().catch(() => "");
     let body: unknown;

@@ -14,6 +14,7 @@ import { suggest } from "./suggest.js";
 import { targetsListCommand, targetsRollbackCommand } from "./targets-command.js";
 import { versionCommand } from "./version-command.js";
 import { tokenCommand } from "./token-command.js";
+import { deploymentsWatchCommand } from "./watch-command.js";
 import { EXIT_CONFIG, serveCommand } from "./serve-command.js";
 import { simulatorCommand } from "./simulator-command.js";
 
@@ -30,6 +31,7 @@ export const COMMANDS: readonly CliCommand[] = [
   deploymentsRetryCommand,
   targetsListCommand,
   targetsRollbackCommand,
+  deploymentsWatchCommand,
   simulatorCommand,
   versionCommand,
 ];

@@ -14,10 +14,8 @@ import type { NotifierKind } from "../notify/index.js";
 import {
   createLiveEvents,
   createOperations,
-  presentTargetView,
   showTarget,
   type Operations,
-  type RancherViewLike,
   type TargetChangeSource,
 } from "../operations/index.js";
 import { openStore, type DeploymentStore } from "../store/index.js";
@@ -137,7 +135,7 @@ export function createCore(deps: CoreDeps): Core {
       showTarget(
         { store, config: () => configHolder.current.config, targets: { view: () => view as RancherView } },
         key,
-      ) ?? presentTargetView(store, key, view as RancherViewLike),
+      ) ?? { target: key, rancher: view },
     config: configHolder,
     onError: (error) => logger.error({ err: error }, "live event not delivered"),
   });

@@ -43,7 +43,6 @@ export {
   MAX_REPLAY,
   changeOf,
   createLiveEvents,
-  presentTargetView,
   type ConfigChangeSource,
   type DeploymentChange,
   type LiveConfigEvent,
@@ -55,6 +54,5 @@ export {
   type LiveReplay,
   type LiveResetEvent,
   type LiveTargetEvent,
-  type RancherViewLike,
   type TargetChangeSource,
 } from "./live-events.js";

@@ -53,19 +53,13 @@ export interface ConfigChangeSource {
   status(): { readonly reloads: number; readonly hash: string; readonly loadedAt: string };
 }
 
-/** The parts of a Rancher view the default target presenter reads (`status`, and `image` when known). */
-export interface RancherViewLike {
-  readonly status: string;
-  readonly image?: string;
-}
-
 export interface LiveEventsDeps {
-  readonly store: Pick<DeploymentStore, "get" | "eventsAfter" | "onCommit" | "latestSucceeded" | "list">;
+  readonly store: Pick<DeploymentStore, "get" | "eventsAfter" | "onCommit">;
   /** The target monitor; without it no `target` events are sent. */
   readonly targets?: TargetChangeSource | undefined;
   /**
-   * Builds the `target` event's body from a monitor view; default {@link presentTargetView}
-   * (the target, its Rancher view and the store's last deployments).
+   * Builds the `target` event's body from a monitor view; default `{ target, rancher }`;
+   * the composition root passes the `GET /api/targets` item (`showTarget`).
    */
   readonly presentTarget?: ((targetKey: string, view: unknown) => unknown) | undefined;
   /** Config reloads; without it no `config` events are sent. */
@@ -121,8 +115,7 @@ export function createLiveEvents(deps: LiveEventsDeps): LiveEvents {
     }
   };
   const presentTarget =
-    deps.presentTarget ??
-    ((key: string, view: unknown) => presentTargetView(store, key, view as RancherViewLike));
+    deps.presentTarget ?? ((key: string, view: unknown) => ({ target: key, rancher: view }));
 
   const tell = (event: LiveEvent, admits: (filter: LiveFilter) => boolean): void => {
     for (const subscriber of [...subscribers]) {
@@ -246,38 +239,4 @@ function admitsTarget(filter: LiveFilter, targetKey: string): boolean {
   return (
     filter.deploymentId === undefined && (filter.targetKey === undefined || filter.targetKey === targetKey)
   );
-}
-
-/**
- * A target as `GET /api/targets` lists it: names from the key, the monitor's view of what Rancher
- * runs (`currentImage` only from it, never from the store), and the store's newest succeeded and
- * newest deployments.
- */
-export function presentTargetView(
-  store: Pick<DeploymentStore, "latestSucceeded" | "list">,
-  targetKey: string,
-  view: RancherViewLike,
-): Record<string, unknown> {
-  const [environment = "", stack = "", service = ""] = targetKey.split("/");
-  const succeeded = store.latestSucceeded(targetKey);
-  const last = store.list({ targetKey, limit: 1 }).items[0];
-  return {
-    target: targetKey,
-    environment,
-    stack,
-    service,
-    rancher: view,
-    ...(view.status === "known" && view.image !== undefined ? { currentImage: view.image } : {}),
-    ...(succeeded === undefined ? {} : { lastDeployedImage: `${succeeded.image}:${succeeded.tag}` }),
-    ...(last === undefined
-      ? {}
-      : {
-          lastDeployment: {
-            id: last.id,
-            state: last.state,
-            image: `${last.image}:${last.tag}`,
-            updatedAt: last.updatedAt,
-          },
-        }),
-  };
 }
