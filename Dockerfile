@@ -19,6 +19,8 @@ ENV NODE_ENV=production \
 WORKDIR /app
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# The dashboard's files, served as they are (dist/http/ finds them at ../../src/dashboard/).
+COPY --from=build --chown=root:root /app/src/dashboard ./src/dashboard
 COPY --chown=root:root package.json ./
 COPY --chown=root:root bin ./bin
 COPY --chown=root:root config /config

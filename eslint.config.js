@@ -1,6 +1,13 @@
 import tseslint from "typescript-eslint";
 import { INDEX_ONLY_PATTERN, layerConfigs } from "./eslint/layers.js";
 
+/** The browser globals the dashboard's modules use (no-undef catches a typo or a Node-only name). */
+const BROWSER_GLOBALS = [
+  ...["window", "document", "location", "history", "sessionStorage", "fetch", "setTimeout", "clearTimeout"],
+  ...["setInterval", "clearInterval", "AbortController", "URLSearchParams", "TextDecoderStream"],
+  ...["DOMException", "Element", "Node"],
+];
+
 export default tseslint.config(
   { ignores: ["dist/**", "coverage/**", "node_modules/**", "bin/**", "eslint.config.js"] },
   ...tseslint.configs.recommendedTypeChecked,
@@ -39,6 +46,17 @@ export default tseslint.config(
       "@typescript-eslint/no-non-null-assertion": "off",
       "no-console": "off",
     },
+  },
+  {
+    // The dashboard (src/dashboard/): plain browser ES modules, served as they are (no build step).
+    files: ["src/dashboard/**/*.js"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: {
+      sourceType: "module",
+      parserOptions: { projectService: false, project: null },
+      globals: Object.fromEntries(BROWSER_GLOBALS.map((name) => [name, "readonly"])),
+    },
+    rules: { ...tseslint.configs.disableTypeChecked.rules, "no-undef": "error" },
   },
   {
     // Benchmarks (run against dist/), scripts and the lint tables are plain ESM: lint them without type information.

@@ -3,6 +3,7 @@ import { readCiPublicKey, warnRestartOnlyChanges, type Config } from "../config/
 import { isTerminal, realTimers, type Timers } from "../domain/index.js";
 import {
   createAdminRoutes,
+  createDashboardRoutes,
   createEventRoutes,
   createHttpApp,
   createMetricsRoutes,
@@ -143,6 +144,7 @@ export function createApp(deps: AppDeps): App {
         ...adminAuth,
         bodyLimitBytes: serverConfig.bodyLimit,
       }),
+      createDashboardRoutes(),
     ],
     readinessChecks,
     readinessDetails: () => {

@@ -19,3 +19,5 @@ export {
   type EventRoutesDeps,
   type EventStreamLimits,
 } from "./event-routes.js";
+export { createDashboardRoutes, DASHBOARD_CSP, type DashboardRoutesDeps } from "./dashboard-routes.js";
+export { DashboardAssetsError } from "./dashboard-errors.js";

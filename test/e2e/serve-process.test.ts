@@ -40,7 +40,7 @@ describe("drover serve (child process)", () => {
       throw new Error("dist/ is missing: run `npm run build` (npm test does)");
   });
 
-  it("serves the demo config, answers /healthz and exits 0 on SIGTERM", async () => {
+  it("serves the demo config, answers /healthz and the dashboard, and exits 0 on SIGTERM", async () => {
     const proc = drover(["serve", "--config", "config/drover.yml", "--port", "0", "--host", "127.0.0.1"]);
 
     const port = await waitFor(
@@ -48,11 +48,17 @@ describe("drover serve (child process)", () => {
       10_000,
     );
     const health = await fetch(`http://127.0.0.1:${port}/healthz`);
+    // The dashboard's files are found from dist/http/ (the compiler does not copy src/dashboard/).
+    const shell = await fetch(`http://127.0.0.1:${port}/deployments/d_1`);
+    const script = await fetch(`http://127.0.0.1:${port}/ui/app.js`);
     proc.child.kill("SIGTERM");
     const code = await proc.exited;
 
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: "ok" });
+    expect(shell.status).toBe(200);
+    expect(await shell.text()).toContain('<script type="module" src="/ui/app.js"></script>');
+    expect(script.headers.get("content-type")).toBe("text/javascript; charset=utf-8");
     expect(code).toBe(0);
     expect(proc.stdout()).toContain('"msg":"stopped"');
   });
