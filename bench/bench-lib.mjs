@@ -64,7 +64,8 @@ export function get(port, path, timeoutMs = 1000) {
 /** Polls `path` every 2 ms until 200; resolves with ms since `t0`. */
 export async function waitFor200(port, path, t0, child, limitMs = 30000) {
   while (performance.now() - t0 < limitMs) {
-    if (child && child.exitCode !== null) throw new Error(`server exited ${child.exitCode}: ${child.output.slice(-800)}`);
+    if (child && child.exitCode !== null)
+      throw new Error(`server exited ${child.exitCode}: ${child.output.slice(-800)}`);
     const r = await get(port, path, 500);
     if (r.status === 200) return performance.now() - t0;
     await new Promise((r2) => setTimeout(r2, 2));
@@ -94,7 +95,10 @@ export function median(xs) {
 
 /** The real Distribution 2.8.2 manifest-push capture, with a fresh event id/digest/tag per request. */
 export const FIXTURE = JSON.parse(
-  readFileSync(join(ROOT, "test/fixtures/payloads/registry/distribution-2.8.2-manifest-push-tag.json"), "utf8"),
+  readFileSync(
+    join(ROOT, "test/fixtures/payloads/registry/distribution-2.8.2-manifest-push-tag.json"),
+    "utf8",
+  ),
 );
 export function registryBody(i, prefix = "b") {
   const body = structuredClone(FIXTURE.body);
@@ -115,7 +119,10 @@ export const TAG = FIXTURE.body.events[0].target.tag;
 /** Writes a drover mapping file; `extra` is appended (environments/rules). */
 export function writeConfig(dir, body) {
   const file = join(dir, "drover.yml");
-  writeFileSync(file, `storage: { path: ${join(dir, "drover.db")} }\nserver: { rateLimit: { window: 1m, max: 1000000 } }\nsources:\n  registry: { bearer: "${BEARER}" }\n${body}`);
+  writeFileSync(
+    file,
+    `storage: { path: ${join(dir, "drover.db")} }\nserver: { rateLimit: { window: 1m, max: 1000000 } }\nsources:\n  registry: { bearer: "${BEARER}" }\n${body}`,
+  );
   return file;
 }
 
@@ -132,9 +139,24 @@ export function ingestConfig(dir) {
 export async function startDrover(config, { core = 0, env = {}, nodeArgs = [] } = {}) {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawnPinned(core, process.execPath, [...nodeArgs, "bin/drover.js", "serve", "--config", config, "--port", String(port), "--host", "127.0.0.1"], {
-    env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json", ...env },
-  });
+  const child = spawnPinned(
+    core,
+    process.execPath,
+    [
+      ...nodeArgs,
+      "bin/drover.js",
+      "serve",
+      "--config",
+      config,
+      "--port",
+      String(port),
+      "--host",
+      "127.0.0.1",
+    ],
+    {
+      env: { ...process.env, LOG_LEVEL: "warn", LOG_FORMAT: "json", ...env },
+    },
+  );
   const readyMs = await waitFor200(port, "/readyz", t0, child);
   return { child, port, readyMs };
 }

@@ -9,7 +9,13 @@ let esm = 0;
 let cjs = 0;
 port1.on("message", () => (esm += 1));
 port1.unref();
-register("data:text/javascript," + encodeURIComponent(`let p; export function initialize(d){p=d.port} export async function load(u,c,n){if(u.startsWith("file:"))p.postMessage(1);return n(u,c)}`), { data: { port: port2 }, transferList: [port2] });
+register(
+  "data:text/javascript," +
+    encodeURIComponent(
+      `let p; export function initialize(d){p=d.port} export async function load(u,c,n){if(u.startsWith("file:"))p.postMessage(1);return n(u,c)}`,
+    ),
+  { data: { port: port2 }, transferList: [port2] },
+);
 const compile = Module.prototype._compile;
 Module.prototype._compile = function (...args) {
   cjs += 1;
