@@ -1,23 +1,10 @@
+import type { ConfigSummary } from "../operations/index.js";
 import { API_FLAGS, createAdminClient, JSON_FLAG } from "./admin-client.js";
 import type { CliIo } from "./cli-command.js";
 import { defineCommand } from "./define-command.js";
 
 /** `GET /api/config`: the config a running drover uses (no values). */
-interface ConfigJson {
-  readonly file: string;
-  readonly hash: string;
-  readonly loadedAt: string;
-  readonly reloads: number;
-  readonly rejectedReloads: number;
-  readonly lastRejected?: {
-    readonly at: string;
-    readonly trigger: string;
-    readonly problems: readonly string[];
-  };
-  readonly environments: readonly string[];
-  readonly sources: readonly string[];
-  readonly rules: number;
-}
+type ConfigJson = ConfigSummary;
 
 /** `drover config show`: the config a running `drover serve` has loaded. */
 export const configShowCommand = defineCommand({

@@ -1,4 +1,5 @@
-import { parseTargetText } from "../domain/index.js";
+import { parseTargetText, type RancherView } from "../domain/index.js";
+import type { TargetView } from "../operations/index.js";
 import { UsageError } from "../errors/index.js";
 import { API_FLAGS, createAdminClient, JSON_FLAG } from "./admin-client.js";
 import type { CliIo } from "./cli-command.js";
@@ -6,29 +7,11 @@ import { defineCommand } from "./define-command.js";
 import type { DeploymentJson } from "./deployments-command.js";
 import { renderTable } from "./table.js";
 
-/** What Rancher runs for a target, as `GET /api/targets` answers it (`rancher`). */
-type RancherViewJson =
-  | {
-      readonly status: "known";
-      readonly image: string;
-      readonly serviceState: string;
-      readonly healthState: string | null;
-      readonly healthy: number;
-      readonly total: number;
-    }
-  | { readonly status: "unknown" }
-  | { readonly status: "unreachable"; readonly reason: string }
-  | { readonly status: "missing" };
-
-/** One item of `GET /api/targets`. */
-interface TargetViewJson {
-  readonly target: string;
-  readonly rancher?: RancherViewJson;
-  readonly lastDeployment?: { readonly id: string; readonly state: string };
-}
+/** One item of `GET /api/targets` (a server from before the target monitor sends no `rancher`). */
+type TargetViewJson = Omit<TargetView, "rancher"> & { readonly rancher?: RancherView };
 
 /** RANCHER, STATE and HEALTH cells: what Rancher runs, never guessed from drover's store. */
-function rancherCells(view: RancherViewJson | undefined): [string, string, string] {
+function rancherCells(view: RancherView | undefined): [string, string, string] {
   switch (view?.status) {
     case "known": {
       const state =
